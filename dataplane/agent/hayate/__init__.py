@@ -1,0 +1,1 @@
+"""hayate: agent, operator CLI and monitors for the hayate router."""
