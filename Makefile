@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD ?= build
 MARCH ?= native
 
-.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent bench-lab clean
+.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent bench-lab clean molecule render
 
 deps:
 	scripts/deps.sh
@@ -34,6 +34,15 @@ bench-agent: build
 
 bench-lab: deps
 	scripts/bench-lab.sh
+
+# The provisioning roles on a Debian 12 container (docs/provisioning.md); minutes, so not part of `make test`.
+molecule: deps
+	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/molecule test -s site-container
+
+# Every configuration of the routers of INVENTORY into out/<host>/, for review.
+INVENTORY ?= inventory/example
+render: deps
+	.venv/bin/ansible-playbook -i $(INVENTORY) playbooks/render.yml
 
 clean:
 	rm -rf build build-* .venv

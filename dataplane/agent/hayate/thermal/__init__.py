@@ -1,0 +1,1 @@
+"""NIC and optical module temperature monitor: EEPROM decoders, sources, alert logic and alert sinks."""

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 Poptrie lookups with AVX-512 (forwarder lcores): 16 addresses at a
+ * time, gathers for the direct-pointing entries, the nodes and the leaves,
+ * VPOPCNTQ for the bitmap ranks.  Compiled for AVX-512 whatever -march says
+ * (target attribute) and used only where the CPU has it (pt_have_avx512):
+ * an image built on one machine runs on others.
+ */
+#include "poptrie.h"
+
+#include <immintrin.h>
+
+#include <rte_vect.h>
+
+#define AVX512_TARGET "avx512f,avx512dq,avx512vl,avx512bw,avx512vpopcntdq,popcnt"
+
+int pt_have_avx512(void)
+{
+	static int cpu = -1;
+	if (cpu < 0) {
+		__builtin_cpu_init();
+		cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+		      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+		      __builtin_cpu_supports("avx512vpopcntdq");
+	}
+	/* Honour EAL's --force-max-simd-bitwidth like DPDK's own lookups do. */
+	return cpu && rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512;
+}
+
+/* One level for 8 lanes (64-bit each): lanes in act read their node cur; those
+ * at a child move cur there, the others record their leaf's index. */
+__attribute__((target(AVX512_TARGET))) static inline __mmask8 step8(const long long *nodes, __mmask8 act, __m512i *cur,
+								   __m512i *leaf, __m512i key, unsigned off)
+{
+	const __m512i one = _mm512_set1_epi64(1), lo32 = _mm512_set1_epi64(0xffffffff);
+	__m512i q = _mm512_add_epi64(_mm512_slli_epi64(*cur, 1), *cur); /* 24-byte nodes: 3 qwords */
+	__m512i vec = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), act, q, nodes, 8);
+	__m512i lvec = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), act, _mm512_add_epi64(q, one), nodes, 8);
+	__m512i bases = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), act,
+						    _mm512_add_epi64(q, _mm512_set1_epi64(2)), nodes, 8);
+	__m512i v = _mm512_srli_epi64(_mm512_sll_epi64(key, _mm_cvtsi32_si128((int)off)), 58);
+	__m512i bit = _mm512_sllv_epi64(one, v);
+	__m512i upto = _mm512_sub_epi64(_mm512_slli_epi64(bit, 1), one);
+	__mmask8 isnode = _mm512_mask_test_epi64_mask(act, vec, bit);
+	__m512i rank_n = _mm512_popcnt_epi64(_mm512_and_si512(vec, upto));
+	__m512i rank_l = _mm512_popcnt_epi64(_mm512_and_si512(lvec, upto));
+	*cur = _mm512_mask_mov_epi64(*cur, isnode,
+				     _mm512_sub_epi64(_mm512_add_epi64(_mm512_srli_epi64(bases, 32), rank_n), one));
+	*leaf = _mm512_mask_mov_epi64(*leaf, act & (__mmask8)~isnode,
+				      _mm512_sub_epi64(_mm512_add_epi64(_mm512_and_si512(bases, lo32), rank_l), one));
+	return isnode;
+}
+
+__attribute__((target(AVX512_TARGET))) static inline void burst16(const struct pt_root *rt, const uint32_t *addrs,
+								  uint32_t *nhs, __mmask16 live)
+{
+	__m512i a = _mm512_maskz_loadu_epi32(live, addrs);
+	__m512i e = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live,
+						_mm512_srli_epi32(a, 32 - PT4_DIR_BITS), (const int *)rt->dir, 4);
+	__mmask16 node = _mm512_mask_testn_epi32_mask(live, e, _mm512_set1_epi32((int)PT_LEAF));
+	__m512i res = _mm512_and_si512(e, _mm512_set1_epi32((int)~PT_LEAF));
+	if (node != 0) {
+		/* Both halves walk together so that their gathers overlap. */
+		const long long *nodes = (const long long *)rt->nodes;
+		__mmask8 act0 = (__mmask8)node, act1 = (__mmask8)(node >> 8);
+		__m512i cur0 = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(e));
+		__m512i cur1 = _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(e, 1));
+		__m512i key0 = _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(a)), 32);
+		__m512i key1 = _mm512_slli_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(a, 1)), 32);
+		__m512i leaf0 = _mm512_setzero_si512(), leaf1 = _mm512_setzero_si512();
+		for (unsigned off = PT4_DIR_BITS; (act0 | act1) != 0; off += 6) {
+			act0 = step8(nodes, act0, &cur0, &leaf0, key0, off);
+			act1 = step8(nodes, act1, &cur1, &leaf1, key1, off);
+		}
+		/* Leaves are 16-bit: gather 32 bits (the pool is padded) and mask. */
+		const int *leaves = (const int *)(const void *)rt->leaves;
+		__m256i nh0 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), (__mmask8)node, leaf0, leaves, 2);
+		__m256i nh1 = _mm512_mask_i64gather_epi32(_mm256_setzero_si256(), (__mmask8)(node >> 8), leaf1, leaves, 2);
+		__m512i nh = _mm512_inserti64x4(_mm512_castsi256_si512(nh0), nh1, 1);
+		res = _mm512_mask_and_epi32(res, node, nh, _mm512_set1_epi32(0xffff));
+	}
+	_mm512_mask_storeu_epi32(nhs, live, res);
+}
+
+__attribute__((target(AVX512_TARGET))) void pt_lookup4_burst_avx512(const struct pt_root *rt, const uint32_t *addrs,
+								   uint32_t *nhs, unsigned n)
+{
+	unsigned i = 0;
+	for (; i + 16 <= n; i += 16)
+		burst16(rt, addrs + i, nhs + i, 0xffff);
+	if (i < n)
+		burst16(rt, addrs + i, nhs + i, (__mmask16)((1u << (n - i)) - 1));
+}

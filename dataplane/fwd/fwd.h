@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hayate-fwd runtime state: ports, forwarder lcores, FIB, next hops, punt
+ * rings.  Built by main.c on the main (manager) lcore before the forwarders
+ * start; afterwards the forwarders only read it, except their own lcore block.
+ */
+#ifndef HY_FWD_H
+#define HY_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ethdev.h>
+
+#include "config.h"
+#include "counters.h"
+#include "policer.h"
+
+#define HY_BURST 32
+#define HY_NO_TAP UINT16_MAX
+#define HY_PUNT_RING_SIZE 1024
+#define HY_MAX_NUMA_POOLS 8
+
+struct hy_fib;
+struct hy_nh_table;
+struct hy_nh_entry;
+struct rte_rcu_qsbr;
+struct rte_ring;
+struct rte_mempool;
+struct hy_ctl_server;
+
+/* Per-port data the forwarders read on every packet. */
+struct hy_port {
+	uint16_t dpdk_id;
+	uint16_t tap_id; /* DPDK port of the tap mirror, or HY_NO_TAP */
+	uint16_t mtu;
+	uint16_t n_txq;
+	struct rte_ether_addr mac;
+	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids */
+};
+
+struct hy_lcore {
+	unsigned int lcore_id;
+	uint16_t txq; /* this lcore's TX queue on every port */
+	int socket;
+	uint16_t n_rx;
+	struct hy_rxq_conf *rx;
+	struct rte_eth_dev_tx_buffer *txb[HY_MAX_PORTS];
+	struct rte_ring *punt[HY_PUNT_CLASSES]; /* single producer (this lcore), single consumer (manager) */
+	struct hy_lcore_stats stats;
+};
+
+/* Manager-side punt state per port. */
+struct hy_punt_port {
+	struct hy_policer policer[HY_PUNT_CLASSES];
+	uint64_t to_tap, tap_tx_drops, from_tap, inject_drops;
+};
+
+struct hy_fwd {
+	struct hy_config conf;
+	uint16_t n_ports;
+	struct hy_port ports[HY_MAX_PORTS];
+	struct hy_punt_port punt[HY_MAX_PORTS];
+	uint16_t n_lcores;
+	struct hy_lcore *lcores[HY_MAX_LCORES];
+	uint16_t manager_txq;
+	struct rte_mempool *pool[HY_MAX_NUMA_POOLS];
+	struct hy_fib *fib;
+	struct rte_rcu_qsbr *qsbr;
+	struct hy_nh_table *nh;
+	const struct hy_nh_entry *nh_entries;
+	struct hy_ctl_server *ctl;
+	bool no_route_punt;
+	volatile bool stop;
+	uint64_t hz;
+	uint64_t start_tsc;
+	/* Busy ratio of each lcore over the last second (manager lcore keeps it). */
+	struct {
+		uint64_t busy, total;
+		double ratio;
+	} busy_window[HY_MAX_LCORES];
+	char boot_id[40];
+};
+
+extern struct hy_fwd hy_fwd;
+
+/* ports.c (main lcore, before the forwarders start). */
+int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen);
+void hy_ports_stop(struct hy_fwd *fwd);
+/* Resolve DPDK port ids from the config's device strings after EAL init. */
+int hy_ports_probe(struct hy_fwd *fwd, char *err, size_t errlen);
+
+/* lcore.c: the forwarder loop (FORWARDER LCORE). */
+int hy_lcore_main(void *arg);
+/* Prepare per-lcore state (main lcore). */
+int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
+
+/* punt/tap.c: one pass of the tap exchange (MANAGER LCORE). Returns packets moved. */
+unsigned int hy_tap_exchange(struct hy_fwd *fwd, uint64_t now);
+void hy_tap_policers_init(struct hy_fwd *fwd);
+
+/* ctl_stats.c: refresh the busy-ratio windows (manager lcore, once a second). */
+void hy_stats_tick(struct hy_fwd *fwd);
+
+/* eal.c: EAL argument vector from the config (main thread, before EAL init). */
+int hy_eal_args(const struct hy_config *conf, int extra_argc, char **extra_argv, char ***argv_out, int *argc_out,
+		char *err, size_t errlen);
+void hy_eal_args_free(char **argv, int argc);
+/* Name of the tap vdev of port i ("net_taphy<i>"). */
+void hy_tap_vdev_name(unsigned int port, char *out, size_t len);
+
+#endif

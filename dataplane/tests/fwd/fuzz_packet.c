@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Fuzz target: the packet parser and checks, then the rewrites a routed packet would get. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "packet.h"
+#include "policer.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 1, 1};
+	static uint64_t vlans[64] = {[1] = 1ull << (100 - 64)};
+	struct hy_port_view view;
+	struct hy_pkt pkt;
+	uint8_t *copy;
+
+	if (size > 16384)
+		return 0;
+	/* An exact-size heap copy, so that ASan catches any read past the frame. */
+	copy = malloc(size ? size : 1);
+	if (copy == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	memcpy(view.mac, mac, 6);
+	view.vlans = vlans;
+	hy_pkt_parse(copy, (uint32_t)size, &view, &pkt);
+	(void)hy_punt_classify(copy, (uint32_t)size);
+	if (pkt.verdict == HY_V_ROUTE4 || pkt.verdict == HY_V_ROUTE6) {
+		uint8_t *ip = copy + pkt.l3_off;
+		uint32_t avail = (uint32_t)size - pkt.l3_off;
+		if (pkt.l3_off + pkt.l3_len > size || pkt.ttl == 0)
+			abort(); /* the checks promised a complete header and a live TTL */
+		if (pkt.verdict == HY_V_ROUTE4) {
+			(void)hy_flow_hash4(ip, avail, pkt.fragment);
+			hy_ipv4_ttl_decrement(ip);
+		} else {
+			(void)hy_flow_hash6(ip, avail);
+			hy_ipv6_hop_decrement(ip);
+		}
+	}
+	free(copy);
+	return 0;
+}

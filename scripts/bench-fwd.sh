@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The forwarding benchmark (`make bench-fwd`): hayate-fwd against DPDK's l3fwd (LPM and FIB modes, full table)
+# and testpmd's io mode (the harness ceiling), CPU-bound: net_pcap replaying from memory into net_null.
+#   scripts/bench-fwd.sh [BUILD] [run.py options...]
+# BUILD is the meson build folder holding fwd/hayate-fwd (default: build). Environment:
+#   HAYATE_DATA        folder with rib4.txt.gz (default ../shared/data)
+#   BENCH_FWD_OUT      folder for traffic, logs and results (default BUILD/bench-fwd)
+#   BENCH_FWD_HUGEPAGES  2 MiB hugepages to add for the run (default 2048)
+#   BENCH_FWD_ENGINES  engines to run (default testpmd-io,l3fwd-lpm,l3fwd-fib,hayate; hayate is left out, with
+#                      a message, when BUILD has no hayate-fwd)
+# Holds /tmp/hayate-hugepages.lock for the whole run, raises vm.nr_hugepages and puts the old value back on exit.
+# Every process it starts is stopped by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${1:-build}
+shift || true
+data=${HAYATE_DATA:-$root/../shared/data}
+out=${BENCH_FWD_OUT:-$build/bench-fwd}
+pages=${BENCH_FWD_HUGEPAGES:-2048}
+engines=${BENCH_FWD_ENGINES:-testpmd-io,l3fwd-lpm,l3fwd-fib,hayate}
+frames=${BENCH_FWD_FRAMES:-65536}
+lcores=${BENCH_FWD_LCORES:-1,2}
+python=$root/.venv/bin/python
+[ -x "$python" ] || python=python3
+
+die() { echo "bench-fwd: $*" >&2; exit 1; }
+[ -f "$data/rib4.txt.gz" ] || die "no $data/rib4.txt.gz (set HAYATE_DATA to the folder of the shared tables)"
+command -v dpdk-testpmd >/dev/null || die "dpdk-testpmd not found (Debian package dpdk-dev)"
+[ "$(id -u)" = 0 ] || die "needs root (hugepages)"
+if [[ $engines == *hayate* ]] && [ ! -x "$build/fwd/hayate-fwd" ]; then
+	echo "bench-fwd: $build/fwd/hayate-fwd not built: measuring the DPDK engines only" >&2
+	engines=$(echo "$engines" | sed -e 's/,\?hayate//' -e 's/^,//')
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# The largest lcore count sets the pcap streams and l3fwd's mbuf pool floor.
+max_lcores=$(echo "$lcores" | tr ',' '\n' | sort -n | tail -1)
+echo "== traffic: $frames frames per pcap, $max_lcores streams per profile, table $data/rib4.txt.gz" >&2
+stamp=$out/traffic/.stamp-$frames-$max_lcores
+if [ ! -f "$stamp" ] || [ "$data/rib4.txt.gz" -nt "$stamp" ] || [ dataplane/bench/fwd/traffic.py -nt "$stamp" ]; then
+	rm -rf "$out/traffic"
+	"$python" dataplane/bench/fwd/traffic.py --table "$data/rib4.txt.gz" --out "$out/traffic" \
+		--streams "$max_lcores" --frames "$frames"
+	touch "$stamp"
+fi
+echo "== l3fwd with full-table limits" >&2
+dataplane/bench/fwd/build-l3fwd.sh "$out/l3fwd-build" $((max_lcores * (frames + 16384))) >&2
+
+exec 9>/tmp/hayate-hugepages.lock
+echo "== waiting for /tmp/hayate-hugepages.lock" >&2
+flock 9
+old_pages=$(cat /proc/sys/vm/nr_hugepages)
+runner=
+cleanup() {
+	local rc=$?
+	if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
+		kill -TERM "$runner" 2>/dev/null || true
+		wait "$runner" 2>/dev/null || true
+	fi
+	echo "$old_pages" >/proc/sys/vm/nr_hugepages
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+echo $((old_pages + pages)) >/proc/sys/vm/nr_hugepages
+got=$(cat /proc/sys/vm/nr_hugepages)
+[ "$got" -ge $((old_pages + pages)) ] || die "asked for $((old_pages + pages)) hugepages, the kernel gave $got"
+
+echo "== run ($(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))" >&2
+PYTHONPATH=$root/dataplane/agent${PYTHONPATH:+:$PYTHONPATH} "$python" dataplane/bench/fwd/run.py \
+	--traffic "$out/traffic" --workdir "$out/logs" --l3fwd "$out/l3fwd-build/dpdk-l3fwd" \
+	--hayate "$build/fwd/hayate-fwd" --engines "$engines" --lcores "$lcores" --frames "$frames" \
+	--json "$out/results.json" "$@" &
+runner=$!
+wait "$runner"

@@ -1,0 +1,119 @@
+"""The FPM source: routes from FRR's zebra (dplane_fpm_nl) reach the FIB through FPM, not netlink: staticd's
+routes, and a BGP peer's in another namespace. Also the frame splitter on hand-made bytes."""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from hayate.agent.fpm import FpmError, split_frames
+
+from . import frr
+from .lab import TAPS, Lab
+from .nsutil import in_netns, ip, namespace
+
+P0, P1 = TAPS
+
+
+def test_split_frames_reads_complete_frames_and_keeps_the_rest() -> None:
+    one = struct.pack("!BBH", 1, 1, 4 + 3) + b"abc"
+    two = struct.pack("!BBH", 1, 1, 4 + 5) + b"defgh"
+    frames, used = split_frames(bytearray(one + two[:6]))
+    assert frames == [(4, 3)] and used == len(one)
+    frames, used = split_frames(bytearray(one + two))
+    assert frames == [(4, 3), (len(one) + 4, 5)] and used == len(one) + len(two)
+
+
+def test_split_frames_rejects_a_bad_version() -> None:
+    with pytest.raises(FpmError, match="version 2"):
+        split_frames(bytearray(struct.pack("!BBH", 2, 1, 8) + b"abcd"))
+
+
+@pytest.fixture
+def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
+    if not frr.available():
+        pytest.skip("FRR (zebra, staticd, bgpd, vtysh) is not installed")
+    port = 30000 + int(lab.token, 16) % 20000
+    lab.write_config(source="fpm", fpm={"port": port})
+    lab.start_forwarder()
+    ns = lab.ns
+    ip(ns, "addr", "add", "10.0.0.1/24", "dev", P0)
+    ip(ns, "addr", "add", "2001:db8::1/64", "dev", P0, "nodad")
+    ip(ns, "neigh", "replace", "10.0.0.2", "lladdr", "02:00:00:00:00:02", "dev", P0)
+    with namespace(f"hyag-{lab.token}-peer") as peer_ns:
+        ip(ns, "link", "add", "hyagb0", "type", "veth", "peer", "name", "hyagb1", "netns", peer_ns)
+        ip(ns, "addr", "add", "10.99.0.1/30", "dev", "hyagb0")
+        ip(ns, "link", "set", "hyagb0", "up")
+        ip(peer_ns, "addr", "add", "10.99.0.2/30", "dev", "hyagb1")
+        ip(peer_ns, "link", "set", "hyagb1", "up")
+        router = frr.Frr(ns)
+        peer = frr.Frr(peer_ns)
+        try:
+            lab.start_agent()
+            lab.wait_ready()
+            router.start("zebra", f"hostname r\nfpm address 127.0.0.1 port {port}\n", "-M", "dplane_fpm_nl")
+            router.start(
+                "staticd",
+                "ip route 198.51.100.0/24 10.0.0.2\nip route 203.0.113.0/24 blackhole\n"
+                "ipv6 route 2001:db8:50::/48 2001:db8::2\n",
+            )
+            bgp = (
+                "router bgp {asn}\n bgp router-id {rid}\n no bgp ebgp-requires-policy\n"
+                " no bgp network import-check\n"
+                " timers bgp 1 3\n neighbor {peer} remote-as {peer_asn}\n neighbor {peer} timers connect 1\n"
+                " address-family ipv4 unicast\n{networks} exit-address-family\n"
+            )
+            router.start(
+                "bgpd", bgp.format(asn=65001, rid="10.99.0.1", peer="10.99.0.2", peer_asn=65002, networks="")
+            )
+            peer.start(
+                "bgpd",
+                bgp.format(
+                    asn=65002,
+                    rid="10.99.0.2",
+                    peer="10.99.0.1",
+                    peer_asn=65001,
+                    networks="  network 100.70.0.0/16\n  network 100.71.0.0/16\n",
+                ),
+                "-Z",
+            )
+            yield lab, router, peer
+        finally:
+            peer.remove()
+            router.remove()
+
+
+def test_routes_from_staticd_and_a_bgp_peer_arrive_through_fpm(
+    frr_router: tuple[Lab, frr.Frr, frr.Frr],
+) -> None:
+    lab, router, _peer = frr_router
+    deadline = time.monotonic() + 60
+    while "100.71.0.0/16" not in lab.forwarder_fib():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"BGP route never reached the FIB:\n{router.vtysh('show ip bgp summary')}\n"
+                f"{router.logs()}\n{lab.agent_log()}"
+            )
+        time.sleep(0.5)
+    fib = lab.wait_synced(timeout=30, what="with zebra streaming over FPM")
+    assert fib["198.51.100.0/24"] == ("fwd", 0, None, "02:00:00:00:00:02")
+    assert fib["203.0.113.0/24"] == ("blackhole",)
+    assert fib["100.70.0.0/16"] == ("punt",)  # learnt over hyagb0, which is not a forwarder port
+    assert "2001:db8:50::/48" in fib
+    assert "FPM: zebra connected" in lab.agent_log()
+
+    def scrape() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{lab.metrics_port}/metrics", timeout=5) as r:
+            return str(r.read().decode())
+
+    text = in_netns(lab.ns, scrape)
+    # in FPM mode the kernel source takes only connected routes: protocol bgp can only have come over FPM
+    assert re.search(r'hayate_agent_routes\{family="ipv4",protocol="bgp"\} 2\.0', text), text
+    # a withdrawn static route goes through FPM too
+    router.vtysh("configure terminal\nno ip route 198.51.100.0/24 10.0.0.2")
+    fib = lab.wait_synced(timeout=30, what="after a static route was withdrawn")
+    assert "198.51.100.0/24" not in fib

@@ -1,0 +1,28 @@
+"""Fixtures of the hayate-fwd system tests: one lab per module, torn down even on failure."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import build_dir
+
+from .lab import Lab, have_root, lab
+
+
+@pytest.fixture(scope="session")
+def fwd_binary() -> Path:
+    binary = build_dir() / "fwd" / "hayate-fwd"
+    if not binary.exists():
+        pytest.skip(f"{binary} is not built (scripts/build.sh build)")
+    if not have_root() or shutil.which("ip") is None:
+        pytest.skip("the forwarder system tests need root and iproute2 (network namespaces)")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab(tmp_path_factory.mktemp("hyfw"), fwd_binary) as the_lab:
+        yield the_lab

@@ -1,0 +1,173 @@
+"""Real packets through hayate-fwd: forwarding, the router's own addresses, ARP/ND, TTL expiry, VLAN, MTU."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+from scapy.layers.inet import ICMP, IP
+from scapy.layers.l2 import Dot1Q, Ether
+
+from .lab import HOST_B_MAC, PORT_MACS, VLAN_ID, Lab, counters_delta, nsexec, send_frames, wait_for
+
+
+def ping(lab: Lab, ns: str, dst: str, *extra: str, count: int = 3) -> str:
+    out = nsexec(lab.ns(ns), "ping", "-c", str(count), "-i", "0.2", "-W", "2", *extra, dst, check=False)
+    return out.stdout + out.stderr
+
+
+def received(output: str) -> int:
+    m = re.search(r"(\d+) received", output)
+    return int(m.group(1)) if m else 0
+
+
+def test_ipv4_is_forwarded_by_the_dataplane_between_hosts(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "10.2.0.2", count=5)
+    after = router.stats()
+    assert received(out) == 5, out
+    assert "ttl=63" in out  # one router hop
+    # Requests A->B and replies B->A: ten packets went through the forwarder's IPv4 path, not the kernel's.
+    assert after["fwd4"] - before["fwd4"] >= 10
+    assert after["lcores"][0]["rx_queues"]
+
+
+def test_ipv6_is_forwarded_by_the_dataplane_between_hosts(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "2001:db8:2::2", count=5)
+    after = router.stats()
+    assert received(out) == 5, out
+    assert after["fwd6"] - before["fwd6"] >= 10
+
+
+def test_router_answers_arp_and_ping_with_the_port_mac(router: Lab) -> None:
+    dev = router.ifname("h0")
+    nsexec(router.ns("a"), "ip", "neigh", "flush", "dev", dev)
+    before = router.stats()
+    out = ping(router, "a", "10.1.0.1")
+    after = router.stats()
+    assert received(out) == 3, out
+    neigh = nsexec(router.ns("a"), "ip", "neigh", "show", "10.1.0.1", "dev", dev).stdout
+    assert PORT_MACS[0] in neigh  # the tap carries the port's MAC, so the kernel's ARP reply names it
+    delta = counters_delta(before, after, "punts")
+    assert delta["arp"] >= 1
+    assert delta["local"] >= 3
+
+
+def test_router_answers_neighbour_discovery_and_ping6(router: Lab) -> None:
+    dev = router.ifname("h0")
+    nsexec(router.ns("a"), "ip", "-6", "neigh", "flush", "dev", dev)
+    before = router.stats()
+    out = ping(router, "a", "2001:db8:1::1")
+    after = router.stats()
+    assert received(out) == 3, out
+    neigh = nsexec(router.ns("a"), "ip", "-6", "neigh", "show", "2001:db8:1::1", "dev", dev).stdout
+    assert PORT_MACS[0] in neigh
+    assert counters_delta(before, after, "punts")["nd"] >= 1
+
+
+def test_ttl_1_gets_time_exceeded_from_the_router(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "10.2.0.2", "-t", "1", count=1)
+    after = router.stats()
+    assert "From 10.1.0.1" in out and "Time to live exceeded" in out, out
+    assert counters_delta(before, after, "punts")["ttl_expired"] == 1
+
+
+def test_hop_limit_1_gets_time_exceeded_from_the_router(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "2001:db8:2::2", "-t", "1", count=1)
+    after = router.stats()
+    assert "Time exceeded" in out or "Time to live exceeded" in out, out
+    assert counters_delta(before, after, "punts")["ttl_expired"] == 1
+
+
+def test_vlan_sub_interface_pushes_and_pops_the_tag(router: Lab) -> None:
+    # This kernel has no 802.1Q module, so host B's VLAN 100 side is played with raw frames and tcpdump.
+    hb = router.ifname("h1")
+    before = router.stats()
+    capture = subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            router.ns("b"),
+            "tcpdump",
+            "-e",
+            "-n",
+            "-l",
+            "-Q",
+            "in",
+            "-c",
+            "1",
+            "-i",
+            hb,
+            "vlan 100 and icmp",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)  # tcpdump is listening
+        request = (
+            Ether(src=HOST_B_MAC, dst=PORT_MACS[1])
+            / Dot1Q(vlan=VLAN_ID)
+            / IP(src="10.3.0.2", dst="10.1.0.2")
+            / ICMP(id=7, seq=1)
+            / (b"v" * 32)
+        )
+        send_frames(router, "b", hb, [bytes(request)])
+        out, _ = capture.communicate(timeout=10)
+    finally:
+        if capture.poll() is None:
+            capture.kill()
+            capture.wait()
+    after = router.stats()
+    # In: tagged request popped to untagged toward A.  Out: A's echo reply pushed onto VLAN 100 toward B.
+    assert f"vlan {VLAN_ID}" in out and "10.1.0.2 > 10.3.0.2: ICMP echo reply" in out, out
+    assert after["fwd4"] - before["fwd4"] >= 2
+    assert counters_delta(before, after, "drops")["vlan_unknown"] == 0
+
+
+def test_frame_on_an_undeclared_vlan_is_dropped_and_counted(router: Lab) -> None:
+    before = router.stats()
+    frame = (
+        Ether(src=HOST_B_MAC, dst=PORT_MACS[1])
+        / Dot1Q(vlan=200)
+        / IP(src="10.3.0.2", dst="10.1.0.2")
+        / ICMP()
+    )
+    send_frames(router, "b", router.ifname("h1"), [bytes(frame)] * 3)
+    wait_for(lambda: counters_delta(before, router.stats(), "drops")["vlan_unknown"] >= 3, 5, "3 VLAN drops")
+    assert counters_delta(before, router.stats(), "drops")["vlan_unknown"] == 3
+
+
+def test_packet_larger_than_egress_mtu_gets_fragmentation_needed(router: Lab) -> None:
+    # p1 has MTU 1400: 1450-byte packets with DF are punted; the kernel answers with the tap's MTU.
+    before = router.stats()
+    out = ping(router, "a", "10.2.0.2", "-s", "1422", "-M", "do", count=1)
+    after = router.stats()
+    assert "mtu = 1400" in out, out
+    assert counters_delta(before, after, "punts")["mtu"] == 1
+    assert received(ping(router, "a", "10.2.0.2", "-s", "1300", "-M", "do", count=1)) == 1
+
+
+def test_destination_without_route_is_punted_and_kernel_answers_unreachable(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "192.0.2.9", count=1)
+    after = router.stats()
+    assert "Unreachable" in out, out
+    assert counters_delta(before, after, "punts")["no_route"] == 1
+
+
+def test_ports_report_link_state_mac_mtu_and_tap(router: Lab) -> None:
+    with router.client() as c:
+        ports = c.ports()
+    assert [p["name"] for p in ports] == ["p0", "p1"]
+    assert ports[0]["mac"] == PORT_MACS[0]
+    assert ports[1]["mtu"] == 1400
+    assert ports[1]["tap"] == router.ifname("p1")
+    assert all(p["link"]["up"] for p in ports)
+    assert ports[1]["vlans"] == [{"id": 100, "name": f"{router.ifname('p1')}.100"}]

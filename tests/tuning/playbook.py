@@ -1,0 +1,99 @@
+"""Run one role of the repository with ansible-playbook on localhost and read the result (tests only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSIBLE_PLAYBOOK = ROOT / ".venv" / "bin" / "ansible-playbook"
+
+
+@dataclass
+class Result:
+    rc: int
+    stats: dict[str, int]
+    failures: list[str]
+    tasks: list[dict[str, Any]]
+    output: str
+
+    @property
+    def changed(self) -> int:
+        return self.stats.get("changed", 0)
+
+    def task(self, name: str) -> dict[str, Any]:
+        for task in self.tasks:
+            if task["name"].endswith(name):
+                return task
+        raise KeyError(f"no task {name!r} ran; tasks: {[t['name'] for t in self.tasks]}")
+
+
+def run_role(
+    role: str,
+    workdir: Path,
+    variables: dict[str, Any],
+    check: bool = False,
+    extra: list[str] | None = None,
+    timeout: int = 300,
+) -> Result:
+    """`role` on localhost (local connection, no fact gathering) with `variables` as play vars."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    play = [
+        {
+            "name": f"test {role}",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": {"ansible_python_interpreter": str(ROOT / ".venv" / "bin" / "python"), **variables},
+            "roles": [role],
+        }
+    ]
+    playbook = workdir / "play.yml"
+    playbook.write_text(json.dumps(play))
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCAL_TEMP": str(workdir / ".ansible-tmp"),
+    }
+    cmd = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(extra or [])]
+    if check:
+        cmd += ["--check", "--diff"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    try:
+        doc = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise AssertionError(
+            f"ansible-playbook printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        ) from exc
+    tasks = []
+    failures = []
+    for play_doc in doc.get("plays", []):
+        for task in play_doc.get("tasks", []):
+            result = task["hosts"].get("localhost", {})
+            entry = {"name": task["task"]["name"], **result}
+            tasks.append(entry)
+            if result.get("failed"):
+                failures.append(str(result.get("msg", result)))
+    stats = doc.get("stats", {}).get("localhost", {})
+    return Result(proc.returncode, stats, failures, tasks, proc.stdout + proc.stderr)
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under root (path relative to root -> content; links as '-> target')."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            out[rel] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            out[rel] = path.read_text()
+    return out

@@ -1,0 +1,94 @@
+"""Boot verification of the tuning role on a recorded two-node host (fake /proc and /sys trees):
+a changed command line is reported as pending until the host reboots; after a boot, /proc/cmdline and the
+reserved hugepages per node must match the plan or the play fails saying what differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tuning.playbook import run_role
+
+EXPECTED = (
+    "default_hugepagesz=1G hugepagesz=1G hugepages=0:8,1:8 iommu=pt intel_iommu=on "
+    "isolcpus=managed_irq,domain,2-3 nohz_full=2-3 rcu_nocbs=2-3 "
+    "intel_idle.max_cstate=1 processor.max_cstate=1 "
+    "transparent_hugepage=never"
+)
+BOOT_ID = "0b5c8f2e-1111-2222-3333-444455556666"
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def host(tmp: Path, cmdline: str, pages: tuple[int, int] = (8, 8), boot_id: str = BOOT_ID) -> dict[str, Any]:
+    """A two-node Intel host with 4 CPUs and 96 GiB per node; returns the role variables pointing at it."""
+    proc, sysfs = tmp / "proc", tmp / "sys"
+    cpu = "processor\t: {n}\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse4_2 avx2 avx512f pdpe1gb\n\n"
+    write(proc / "cpuinfo", "".join(cpu.format(n=n) for n in range(4)))
+    write(proc / "cmdline", f"BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet {cmdline}\n")
+    write(proc / "sys/kernel/random/boot_id", boot_id + "\n")
+    for node in (0, 1):
+        base = sysfs / f"devices/system/node/node{node}"
+        write(base / "meminfo", f"Node {node} MemTotal:       100663296 kB\n")
+        write(base / "hugepages/hugepages-1048576kB/nr_hugepages", f"{pages[node]}\n")
+        write(base / "hugepages/hugepages-2048kB/nr_hugepages", "0\n")
+    write(sysfs / "firmware/acpi/tables/DMAR", "")
+    return {
+        "tuning_root": str(tmp / "root"),
+        "tuning_facts_proc": str(proc),
+        "tuning_facts_sysfs": str(sysfs),
+        "tuning_state_dir": str(tmp / "state"),
+        "tuning_verify": True,
+        "tuning_hugepages": {0: 8, 1: 8},
+        "tuning_isolated_cpus": [2, 3],
+    }
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One host folder whose drop-in is already written (a first run that reported the reboot as pending)."""
+    tmp = tmp_path_factory.mktemp("verify")
+    result = run_role("tuning", tmp / "work", host(tmp, "hugepages=0:2"))
+    assert result.rc == 0, result.failures
+    pending = result.task("Report the pending reboot")
+    assert pending["msg"].startswith("REBOOT PENDING: the kernel command line of localhost changed")
+    assert result.task("Check /proc/cmdline has every parameter of the drop-in").get("skipped")
+    return tmp
+
+
+def test_booted_with_another_command_line_fails_naming_each_parameter(rendered: Path) -> None:
+    result = run_role("tuning", rendered / "work", host(rendered, "hugepages=0:2 iommu=pt"))
+    assert result.rc != 0
+    [message] = result.failures
+    assert "the running kernel was not booted with the hayate command line" in message
+    assert "hugepages=0:8,1:8 (booted: hugepages=0:2)" in message
+    assert "nohz_full=2-3 (booted: absent)" in message
+    assert "iommu=pt (" not in message  # booted with it: not listed
+
+
+def test_hugepages_short_on_a_node_fail_with_the_numbers(rendered: Path) -> None:
+    result = run_role("tuning", rendered / "work", host(rendered, EXPECTED, pages=(8, 6)))
+    assert result.rc != 0
+    assert any("node 1: 6 of 8 x 1G" in f for f in result.failures), result.failures
+
+
+def test_matching_boot_passes_and_clears_the_marker(rendered: Path) -> None:
+    marker = rendered / "state" / "tuning-reboot-pending"
+    write(marker, "an-older-boot\n")
+    result = run_role("tuning", rendered / "work", host(rendered, EXPECTED))
+    assert result.rc == 0, result.failures
+    assert result.changed == 1  # only the marker's removal
+    assert not marker.exists()
+
+
+def test_marker_of_this_boot_means_pending_not_failure(rendered: Path) -> None:
+    write(rendered / "state" / "tuning-reboot-pending", BOOT_ID + "\n")
+    result = run_role("tuning", rendered / "work", host(rendered, "hugepages=0:2"))
+    assert result.rc == 0, result.failures
+    assert "REBOOT PENDING" in result.task("Report the pending reboot")["msg"]
