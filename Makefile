@@ -46,3 +46,11 @@ render: deps
 
 clean:
 	rm -rf build build-* .venv
+
+# The bootable image (docs/image.md): `make image IMAGE_ARGS='-e image_distro=debian'`; the full VM scenario.
+.PHONY: image image-vm-test
+image: deps
+	.venv/bin/ansible-playbook -i inventory/lab playbooks/image.yml $(IMAGE_ARGS)
+
+image-vm-test: deps
+	HAYATE_IMAGE_FULL=1 .venv/bin/pytest -ra tests/image/test_image_full.py

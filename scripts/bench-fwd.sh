@@ -5,9 +5,15 @@
 # BUILD is the meson build folder holding fwd/hayate-fwd (default: build). Environment:
 #   HAYATE_DATA        folder with rib4.txt.gz (default ../shared/data)
 #   BENCH_FWD_OUT      folder for traffic, logs and results (default BUILD/bench-fwd)
-#   BENCH_FWD_HUGEPAGES  2 MiB hugepages to add for the run (default 2048)
+#   BENCH_FWD_HUGEPAGES  2 MiB hugepages to add for the run (default: 2.5 KB per mbuf of the pcap copies, plus
+#                      2 GiB for the tables)
 #   BENCH_FWD_ENGINES  engines to run (default testpmd-io,l3fwd-lpm,l3fwd-fib,hayate; hayate is left out, with
 #                      a message, when BUILD has no hayate-fwd)
+#   BENCH_FWD_LCORES   forwarding lcore counts (default 1,2); their CPUs are --cpus (default 1,0: on a 2-CPU
+#                      machine the second lcore shares CPU 0 with testpmd's main lcore / hayate's manager)
+#   BENCH_FWD_FRAMES   frames per pcap, i.e. distinct flows and destinations per lcore (default 65536)
+# Further arguments go to dataplane/bench/fwd/run.py (--profiles, --starts, --windows, --window, --cpus ...).
+# Results: BENCH_FWD_OUT/results.txt (the report) and results.json; each engine's output under logs/.
 # Holds /tmp/hayate-hugepages.lock for the whole run, raises vm.nr_hugepages and puts the old value back on exit.
 # Every process it starts is stopped by its PID on exit.
 set -euo pipefail
@@ -17,7 +23,6 @@ build=${1:-build}
 shift || true
 data=${HAYATE_DATA:-$root/../shared/data}
 out=${BENCH_FWD_OUT:-$build/bench-fwd}
-pages=${BENCH_FWD_HUGEPAGES:-2048}
 engines=${BENCH_FWD_ENGINES:-testpmd-io,l3fwd-lpm,l3fwd-fib,hayate}
 frames=${BENCH_FWD_FRAMES:-65536}
 lcores=${BENCH_FWD_LCORES:-1,2}
@@ -37,6 +42,7 @@ out=$(cd "$out" && pwd)
 
 # The largest lcore count sets the pcap streams and l3fwd's mbuf pool floor.
 max_lcores=$(echo "$lcores" | tr ',' '\n' | sort -n | tail -1)
+pages=${BENCH_FWD_HUGEPAGES:-$((max_lcores * (frames + 16384) * 5 / 4096 + 1024))}
 echo "== traffic: $frames frames per pcap, $max_lcores streams per profile, table $data/rib4.txt.gz" >&2
 stamp=$out/traffic/.stamp-$frames-$max_lcores
 if [ ! -f "$stamp" ] || [ "$data/rib4.txt.gz" -nt "$stamp" ] || [ dataplane/bench/fwd/traffic.py -nt "$stamp" ]; then

@@ -42,6 +42,15 @@ struct defer {
 	uint64_t val; /* block start or struct pt_root pointer */
 };
 
+/* What one update retires goes to the defer queue in sets: one enqueue
+ * (and one grace-period token) for a handful of blocks. */
+#define DEFER_SET 7
+struct defer_set {
+	uint32_t n;
+	uint32_t pad;
+	struct defer d[DEFER_SET];
+};
+
 struct copy {
 	struct pt_root *live; /* what readers load (atomic) */
 	struct pt_root *work; /* what the writer fills: live, or a full build's new root */
@@ -223,10 +232,11 @@ static void release(struct poptrie *pt, const struct defer *d)
 static void dq_free(void *p, void *e, unsigned int n)
 {
 	struct poptrie *pt = p;
-	const struct defer *d = e;
+	const struct defer_set *set = e;
 	for (unsigned i = 0; i < n; i++) {
-		release(pt, &d[i]);
-		pt->pending--;
+		for (unsigned k = 0; k < set[i].n; k++)
+			release(pt, &set[i].d[k]);
+		pt->pending -= set[i].n;
 	}
 }
 
@@ -239,21 +249,22 @@ static void retire_block(struct poptrie *pt, bool nodes, uint32_t b, unsigned n)
 /* After publishing: hand the replaced blocks to the readers' grace period. */
 static void retire_flush(struct poptrie *pt)
 {
-	for (uint32_t i = 0; i < pt->n_retire; i++) {
-		struct defer *d = &pt->retire[i];
+	for (uint32_t i = 0; i < pt->n_retire; i += DEFER_SET) {
 		if (pt->dq == NULL) {
-			release(pt, d);
+			for (uint32_t k = i; k < pt->n_retire && k < i + DEFER_SET; k++)
+				release(pt, &pt->retire[k]);
 			continue;
 		}
-		pt->pending++;
-		if (rte_rcu_qsbr_dq_enqueue(pt->dq, d) != 0) {
+		struct defer_set set = {.n = RTE_MIN(pt->n_retire - i, (uint32_t)DEFER_SET)};
+		memcpy(set.d, &pt->retire[i], set.n * sizeof(set.d[0]));
+		pt->pending += set.n;
+		if (rte_rcu_qsbr_dq_enqueue(pt->dq, &set) != 0) {
 			/* Queue full even after reclaiming: wait for the readers once. */
 			rte_rcu_qsbr_synchronize(pt->qsbr, RTE_QSBR_THRID_INVALID);
 			rte_rcu_qsbr_dq_reclaim(pt->dq, UINT32_MAX, NULL, NULL, NULL);
-			if (rte_rcu_qsbr_dq_enqueue(pt->dq, d) != 0) {
+			if (rte_rcu_qsbr_dq_enqueue(pt->dq, &set) != 0) {
 				rte_rcu_qsbr_synchronize(pt->qsbr, RTE_QSBR_THRID_INVALID);
-				pt->pending--;
-				release(pt, d);
+				dq_free(pt, &set, 1);
 			}
 		}
 	}
@@ -488,11 +499,24 @@ static inline unsigned key_bits6(hy_key key, unsigned depth)
 static int rebuild_node(struct poptrie *pt, uint32_t cur, hy_key key, unsigned depth, unsigned lo, unsigned cnt,
 			struct pt_node *out)
 {
-	uint32_t nh;
-	uint32_t r = rib_descend(pt->rib, key, depth, &nh);
-	struct slot slots[SLOTS];
-	expand(pt->rib, r, 0, nh, slots, 0);
 	const struct pt_node old = *get_node(pt, cur);
+	struct slot slots[SLOTS];
+	/* Slots outside the range keep what the old node says of them ... */
+	const uint16_t *leaves = pt->copy[0].work->leaves;
+	for (unsigned v = 0; v < SLOTS; v++) {
+		if (v >= lo && v < lo + cnt)
+			continue;
+		if ((old.vector >> v) & 1)
+			slots[v] = (struct slot){RIB_NIL, 0, true};
+		else
+			slots[v] = (struct slot){RIB_NIL, leaves[old.base_leaf + rank(old.leafvec, v) - 1], false};
+	}
+	/* ... and only the range is expanded from the route store: its slots
+	 * lie under the prefix of length depth + 6 - log2(cnt). */
+	unsigned span = (unsigned)__builtin_ctz(cnt);
+	uint32_t nh;
+	uint32_t r = rib_descend(pt->rib, key, depth + 6 - span, &nh);
+	expand(pt->rib, r, 6 - span, nh, slots, lo);
 	int rc = lay_out(pt, slots, out);
 	if (rc < 0)
 		return rc;
@@ -704,8 +728,8 @@ int pt_create(struct poptrie **ptp, const struct hy_rib *rib, unsigned dir_bits,
 		struct rte_rcu_qsbr_dq_parameters params = {
 			.name = dq_name,
 			.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
-			.size = 1u << 18,
-			.esize = sizeof(struct defer),
+			.size = 1u << 16,
+			.esize = sizeof(struct defer_set),
 			.trigger_reclaim_limit = 1024,
 			.max_reclaim_size = 4096,
 			.free_fn = dq_free,

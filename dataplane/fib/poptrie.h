@@ -77,7 +77,13 @@ void pt_lookup6_burst(const struct pt_root *rt, unsigned dir_bits, const uint8_t
 int pt_have_avx512(void);
 void pt_lookup4_burst_avx512(const struct pt_root *rt, const uint32_t *addrs, uint32_t *nhs, unsigned n);
 
-/* IPv4 direct-pointing width, fixed at build time so the lookup shifts by a constant. */
+/* Direct-pointing widths, fixed at build time so the lookups shift by
+ * constants (see fib.c for the measurements behind them). */
+#ifndef PT4_DIR_BITS
 #define PT4_DIR_BITS 18
+#endif
+#ifndef PT6_DIR_BITS
+#define PT6_DIR_BITS 18
+#endif
 
 #endif

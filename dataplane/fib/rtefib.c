@@ -139,11 +139,17 @@ static int rebuild(struct rtefib *rf, struct instance *in, int socket, unsigned 
 /*
  * One operation on one idle instance.  DPDK's drifted reservation is cured by
  * rebuilding the instance from the store, which already holds the operation:
- * returns 1 then.
+ * returns 1 then (also for /0, below).
  */
 static int idle_op(struct rtefib *rf, struct instance *in, int socket, const struct logged_op *op)
 {
-	int rc = fib_op(in, op->family, op->key, op->len, op->nh);
+	/*
+	 * DPDK 22.11's DIR24_8 writes a default route (depth 0) over the whole
+	 * table, more-specific routes included (found by the fuzz target): an
+	 * instance loaded in address order, default first, is right, so any
+	 * change of /0 reloads the idle instance.
+	 */
+	int rc = op->len == 0 ? -ENOSPC : fib_op(in, op->family, op->key, op->len, op->nh);
 	if (rc == -ENOSPC) {
 		rc = rebuild(rf, in, socket, op->family);
 		return rc < 0 ? rc : 1;

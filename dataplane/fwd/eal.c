@@ -30,6 +30,16 @@ static bool is_pci(const char *dev)
 	return false;
 }
 
+static bool has_arg(const struct hy_config *conf, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (unsigned int i = 0; i < conf->n_eal; i++)
+		if (strncmp(conf->eal[i], opt, n) == 0 && (conf->eal[i][n] == '\0' || conf->eal[i][n] == '='))
+			return true;
+	return false;
+}
+
 static int push(char **argv, int *argc, const char *fmt, const char *s1, const char *s2)
 {
 	if (*argc >= MAX_ARGS - 1)
@@ -55,10 +65,15 @@ int hy_eal_args(const struct hy_config *conf, int extra_argc, char **extra_argv,
 		off += (size_t)snprintf(lcores + off, sizeof(lcores) - off, ",%u", conf->lcores[i].lcore);
 	snprintf(num, sizeof(num), "%u", conf->manager_lcore);
 	rc |= push(argv, &argc, "%s%s", "hayate-fwd", "");
-	rc |= push(argv, &argc, "%s%s", "-l", "");
-	rc |= push(argv, &argc, "%s%s", lcores, "");
-	rc |= push(argv, &argc, "%s%s", "--main-lcore", "");
-	rc |= push(argv, &argc, "%s%s", num, "");
+	/* An explicit lcore map in eal[] (--lcores 0@0,1@2,... to pin lcores to other CPUs) replaces -l. */
+	if (!has_arg(conf, "--lcores") && !has_arg(conf, "-l") && !has_arg(conf, "-c")) {
+		rc |= push(argv, &argc, "%s%s", "-l", "");
+		rc |= push(argv, &argc, "%s%s", lcores, "");
+	}
+	if (!has_arg(conf, "--main-lcore")) {
+		rc |= push(argv, &argc, "%s%s", "--main-lcore", "");
+		rc |= push(argv, &argc, "%s%s", num, "");
+	}
 	for (uint16_t i = 0; i < conf->n_ports; i++) {
 		const struct hy_port_conf *p = &conf->ports[i];
 		char tap[32];

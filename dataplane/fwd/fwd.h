@@ -61,8 +61,9 @@ struct hy_fwd {
 	struct hy_config conf;
 	uint16_t n_ports;
 	struct hy_port ports[HY_MAX_PORTS];
-	struct hy_punt_port punt[HY_MAX_PORTS];
-	uint16_t n_lcores;
+	/* Written by the manager for every punted packet: kept off the cache lines the forwarders read. */
+	struct hy_punt_port punt[HY_MAX_PORTS] __rte_cache_aligned;
+	uint16_t n_lcores __rte_cache_aligned;
 	struct hy_lcore *lcores[HY_MAX_LCORES];
 	uint16_t manager_txq;
 	struct rte_mempool *pool[HY_MAX_NUMA_POOLS];
@@ -85,20 +86,17 @@ struct hy_fwd {
 
 extern struct hy_fwd hy_fwd;
 
-/* ports.c (main lcore, before the forwarders start). */
+/* ports.c (main lcore, before the forwarders start; hy_ports_stop after they stopped). */
 int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen);
 void hy_ports_stop(struct hy_fwd *fwd);
 /* Resolve DPDK port ids from the config's device strings after EAL init. */
 int hy_ports_probe(struct hy_fwd *fwd, char *err, size_t errlen);
 
-/* lcore.c: the forwarder loop (FORWARDER LCORE). */
+/* lcore.c: the forwarder loop, launched on each FORWARDER LCORE with its struct hy_lcore; returns when
+ * fwd->stop is set. */
 int hy_lcore_main(void *arg);
-/* Prepare per-lcore state (main lcore). */
+/* Prepare per-lcore state: TX buffers, punt rings (main lcore, before the launch). */
 int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
-
-/* punt/tap.c: one pass of the tap exchange (MANAGER LCORE). Returns packets moved. */
-unsigned int hy_tap_exchange(struct hy_fwd *fwd, uint64_t now);
-void hy_tap_policers_init(struct hy_fwd *fwd);
 
 /* ctl_stats.c: refresh the busy-ratio windows (manager lcore, once a second). */
 void hy_stats_tick(struct hy_fwd *fwd);

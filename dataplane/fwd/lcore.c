@@ -25,6 +25,8 @@
 #include "nexthop.h"
 #include "packet.h"
 
+#define PREFETCH_AHEAD 4
+
 /* What one burst collects before the bulk lookups. */
 struct burst {
 	uint16_t in_port; /* hayate index of the ingress port */
@@ -176,12 +178,15 @@ static void process_burst(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst 
 	memcpy(view.mac, &in->mac, 6);
 	view.vlans = in->vlans;
 	b->n4 = b->n6 = 0;
+	/* Headers arrive from the NIC cold: ask for a few ahead of the one being parsed. */
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		struct hy_pkt *meta = &b->meta[i];
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + 1], void *));
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + PREFETCH_AHEAD], void *));
 		if (unlikely(m->nb_segs != 1)) {
 			drop(lc, m, HY_DROP_MULTISEG);
 			continue;

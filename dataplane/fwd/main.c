@@ -28,6 +28,7 @@
 #include "fwd.h"
 #include "nexthop.h"
 #include "server.h"
+#include "tap.h"
 
 struct hy_fwd hy_fwd;
 

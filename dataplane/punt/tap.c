@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 
 #include "fwd.h"
+#include "tap.h"
 
 void hy_tap_policers_init(struct hy_fwd *fwd)
 {

@@ -57,6 +57,19 @@ class Frr:
     def vtysh(self, command: str) -> str:
         return sh("ip", "netns", "exec", self.ns, "vtysh", "--vty_socket", str(self.rundir), "-c", command)
 
+    def kill(self, daemon: str) -> None:
+        """SIGKILL, as a crash: the daemon cleans nothing up."""
+        pid = int((self.rundir / f"{daemon}.pid").read_text().strip())
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(50):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        self.daemons.remove(daemon)
+        (self.rundir / f"{daemon}.pid").unlink(missing_ok=True)
+
     def stop(self) -> None:
         for daemon in reversed(self.daemons):
             pidfile = self.rundir / f"{daemon}.pid"

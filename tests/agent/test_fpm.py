@@ -7,7 +7,8 @@ import re
 import struct
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hayate.agent.fpm import FpmError, split_frames
@@ -33,11 +34,37 @@ def test_split_frames_rejects_a_bad_version() -> None:
         split_frames(bytearray(struct.pack("!BBH", 2, 1, 8) + b"abcd"))
 
 
+STATIC = "\n".join(
+    [
+        "ip route 198.51.100.0/24 10.0.0.2",
+        "ip route 203.0.113.0/24 blackhole",
+        "ipv6 route 2001:db8:50::/48 2001:db8::2",
+        "",
+    ]
+)
+
+
+def zebra_conf(port: int) -> str:
+    return f"hostname r\nfpm address 127.0.0.1 port {port}\n"
+
+
+def fpm_port(lab: Lab) -> int:
+    return 30000 + int(lab.token, 16) % 20000
+
+
+def wait_fib(lab: Lab, predicate: Callable[[dict[str, Any]], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate(lab.forwarder_fib()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}:\n{lab.agent_log()}")
+        time.sleep(0.3)
+
+
 @pytest.fixture
 def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
     if not frr.available():
         pytest.skip("FRR (zebra, staticd, bgpd, vtysh) is not installed")
-    port = 30000 + int(lab.token, 16) % 20000
+    port = fpm_port(lab)
     lab.write_config(source="fpm", fpm={"port": port})
     lab.start_forwarder()
     ns = lab.ns
@@ -55,12 +82,8 @@ def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
         try:
             lab.start_agent()
             lab.wait_ready()
-            router.start("zebra", f"hostname r\nfpm address 127.0.0.1 port {port}\n", "-M", "dplane_fpm_nl")
-            router.start(
-                "staticd",
-                "ip route 198.51.100.0/24 10.0.0.2\nip route 203.0.113.0/24 blackhole\n"
-                "ipv6 route 2001:db8:50::/48 2001:db8::2\n",
-            )
+            router.start("zebra", zebra_conf(port), "-M", "dplane_fpm_nl")
+            router.start("staticd", STATIC)
             bgp = (
                 "router bgp {asn}\n bgp router-id {rid}\n no bgp ebgp-requires-policy\n"
                 " no bgp network import-check\n"
@@ -117,3 +140,21 @@ def test_routes_from_staticd_and_a_bgp_peer_arrive_through_fpm(
     router.vtysh("configure terminal\nno ip route 198.51.100.0/24 10.0.0.2")
     fib = lab.wait_synced(timeout=30, what="after a static route was withdrawn")
     assert "198.51.100.0/24" not in fib
+
+
+def test_zebra_restart_keeps_the_fib_then_sweeps_what_it_did_not_resend(
+    frr_router: tuple[Lab, frr.Frr, frr.Frr],
+) -> None:
+    lab, router, _peer = frr_router
+    wait_fib(lab, lambda f: "100.71.0.0/16" in f and "198.51.100.0/24" in f, "the first table from zebra")
+    before = lab.forwarder_fib()
+    router.kill("staticd")
+    router.kill("zebra")
+    time.sleep(1)
+    assert lab.forwarder_fib() == before, "the FIB changed while zebra was gone"
+    router.start("zebra", zebra_conf(fpm_port(lab)), "-M", "dplane_fpm_nl")
+    router.start("staticd", "ip route 203.0.113.0/24 blackhole\n")  # 198.51.100.0/24 is gone from the config
+    wait_fib(lab, lambda f: "198.51.100.0/24" not in f, "the sweep of the route zebra did not resend")
+    fib = lab.wait_synced(timeout=30, what="after zebra restarted")
+    assert fib["203.0.113.0/24"] == ("blackhole",) and "100.71.0.0/16" in fib
+    assert lab.agent_log().count("initial table from zebra settled") >= 2

@@ -108,7 +108,7 @@ def test_decoder_matches_pyroute2_on_every_kernel_route(dumped: tuple[list[bytes
     intern = Interner()
     compared = 0
     for data in raw_routes:
-        ours = decode_route(memoryview(data), 0, len(data), nl.RTM_NEWROUTE, TABLES, intern)
+        ours = decode_route(data, 0, len(data), nl.RTM_NEWROUTE, TABLES, intern)
         theirs = _pyroute2_view(data, nhids)
         if theirs is None:
             assert ours is None
@@ -118,7 +118,7 @@ def test_decoder_matches_pyroute2_on_every_kernel_route(dumped: tuple[list[bytes
         assert ours[1:] == theirs
         compared += 1
     # every kind of route above was there: multipath, nhid, via inet6, blackhole, unreachable, table 100
-    decoded = [decode_route(memoryview(d), 0, len(d), nl.RTM_NEWROUTE, TABLES, intern) for d in raw_routes]
+    decoded = [decode_route(d, 0, len(d), nl.RTM_NEWROUTE, TABLES, intern) for d in raw_routes]
     kinds = {r[5][0] for r in decoded if r is not None}
     assert {"blackhole", "punt", "nhid", "mp", "via"} <= kinds
     assert compared >= 18
@@ -127,7 +127,7 @@ def test_decoder_matches_pyroute2_on_every_kernel_route(dumped: tuple[list[bytes
 def test_decoder_skips_local_table_and_unknown_tables(dumped: tuple[list[bytes], dict[str, int]]) -> None:
     raw_routes = dumped[0]
     intern = Interner()
-    decoded = [decode_route(memoryview(d), 0, len(d), 24, {nl.RT_TABLE_MAIN: 0}, intern) for d in raw_routes]
+    decoded = [decode_route(d, 0, len(d), 24, {nl.RT_TABLE_MAIN: 0}, intern) for d in raw_routes]
     tables = [rtmsg(d) for d in raw_routes]
     for t in tables:
         t.decode()
@@ -142,7 +142,7 @@ def test_ipv4_route_through_ipv6_gateway_keeps_gateway_family(
     raw_routes = dumped[0]
     intern = Interner()
     for d in raw_routes:
-        r = decode_route(memoryview(d), 0, len(d), 24, TABLES, intern)
+        r = decode_route(d, 0, len(d), 24, TABLES, intern)
         if r and r[1][:2] == (4, 12):
             assert r[5][2] == 6 and r[5][3] == ipaddress.ip_address("fe80::1").packed
             return

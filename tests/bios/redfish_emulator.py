@@ -7,6 +7,7 @@ the launcher holds one connection for the emulator's whole life, in the same pro
 
 from __future__ import annotations
 
+import base64
 import datetime
 import ipaddress
 import os
@@ -38,7 +39,7 @@ sys.exit(main())
 def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hyth-bmc.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -47,7 +48,9 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -81,8 +84,6 @@ class Bmc:
         context = ssl.create_default_context(cafile=str(self.ca))
         request = urllib.request.Request(f"https://{self.host}{path}")
         token = f"{self.username}:{self.password}".encode()
-        import base64
-
         request.add_header("Authorization", "Basic " + base64.b64encode(token).decode())
         with urllib.request.urlopen(request, context=context, timeout=10) as response:
             return bytes(response.read())

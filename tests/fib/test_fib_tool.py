@@ -25,15 +25,9 @@ from .lpm_reference import (
     parse_prefix,
     route_lines,
 )
-from .tool import BACKENDS, HayateFib
+from .tool import FibUnderTest, HayateFib
 
 Query = tuple[int, int]  # (family, address)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
 
 
 def write(tmp_path: Path, text: str, name: str = "routes.txt") -> Path:
@@ -72,9 +66,9 @@ def inside_queries(rng: random.Random, prefixes: Sequence[Prefix], n: int) -> li
 
 
 def assert_matches_reference(
-    tool: HayateFib, backend: str, routes_file: Path, ref: ReferenceLpm, queries: Sequence[Query]
+    fib: FibUnderTest, routes_file: Path, ref: ReferenceLpm, queries: Sequence[Query]
 ) -> None:
-    answers = tool.lookup(routes_file, backend, queries)
+    answers = fib.lookup(routes_file, queries)
     wrong = [
         (q, ref.lookup(*q), got) for q, got in zip(queries, answers, strict=True) if got != ref.lookup(*q)
     ]
@@ -84,7 +78,7 @@ def assert_matches_reference(
             for (f, a), want, got in wrong[:10]
         ]
         pytest.fail(
-            f"{backend}: {len(wrong)} of {len(queries)} answers differ from the reference:\n"
+            f"{fib.backend}: {len(wrong)} of {len(queries)} answers differ from the reference:\n"
             + "\n".join(lines)
         )
 
@@ -92,43 +86,39 @@ def assert_matches_reference(
 # ---------------------------------------------------------------- edge cases
 
 
-def test_default_route_answers_every_address(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_default_route_answers_every_address(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "0.0.0.0/0 7\n::/0 9\n")
     queries = [(4, 0), (4, 0xFFFFFFFF), (4, 0x0A000001), (6, 0), (6, (1 << 128) - 1), (6, 0x2001 << 112)]
-    assert any_hayate_fib.lookup(routes, backend, queries) == [7, 7, 7, 9, 9, 9]
+    assert any_fib.lookup(routes, queries) == [7, 7, 7, 9, 9, 9]
 
 
-def test_no_route_answers_zero(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_no_route_answers_zero(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "# only a comment\n\n10.0.0.0/8 3\n")
     queries = [(4, 0x0B000000), (4, 0x09FFFFFF), (6, 1), (6, 0x2001 << 112)]
-    assert any_hayate_fib.lookup(routes, backend, queries) == [0, 0, 0, 0]
+    assert any_fib.lookup(routes, queries) == [0, 0, 0, 0]
 
 
-def test_empty_route_file_answers_zero(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_empty_route_file_answers_zero(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "")
-    assert any_hayate_fib.lookup(routes, backend, [(4, 1), (6, 1)]) == [0, 0]
+    assert any_fib.lookup(routes, [(4, 1), (6, 1)]) == [0, 0]
 
 
-def test_host_routes_match_their_address_only(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path
-) -> None:
+def test_host_routes_match_their_address_only(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "192.0.2.1/32 5\n2001:db8::1/128 6\n0.0.0.0/32 11\n::/128 12\n")
     host4, host6 = 0xC0000201, (0x20010DB8 << 96) | 1
     queries = [(4, host4), (4, host4 - 1), (4, host4 + 1), (6, host6), (6, host6 - 1), (6, host6 + 1)]
     queries += [(4, 0), (4, 1), (6, 0), (6, 1)]
-    assert any_hayate_fib.lookup(routes, backend, queries) == [5, 0, 0, 6, 0, 0, 11, 0, 12, 0]
+    assert any_fib.lookup(routes, queries) == [5, 0, 0, 6, 0, 0, 11, 0, 12, 0]
 
 
-def test_all_ones_host_routes(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_all_ones_host_routes(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "255.255.255.255/32 4\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128 8\n")
     top4, top6 = (1 << 32) - 1, (1 << 128) - 1
     queries = [(4, top4), (4, top4 - 1), (6, top6), (6, top6 - 1)]
-    assert any_hayate_fib.lookup(routes, backend, queries) == [4, 0, 8, 0]
+    assert any_fib.lookup(routes, queries) == [4, 0, 8, 0]
 
 
-def test_ipv6_slash127_beside_its_host_routes(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path
-) -> None:
+def test_ipv6_slash127_beside_its_host_routes(any_fib: FibUnderTest, tmp_path: Path) -> None:
     base = 0x20010DB8_00000000_00000000_00000000
     text = (
         f"{format_addr(6, base)}/127 1\n{format_addr(6, base + 1)}/128 2\n{format_addr(6, base + 2)}/127 3\n"
@@ -136,10 +126,10 @@ def test_ipv6_slash127_beside_its_host_routes(
     text += f"{format_addr(6, base)}/64 4\n"
     routes = write(tmp_path, text)
     queries = [(6, base + i) for i in range(6)] + [(6, base - 1)]
-    assert any_hayate_fib.lookup(routes, backend, queries) == [1, 2, 3, 3, 4, 4, 0]
+    assert any_fib.lookup(routes, queries) == [1, 2, 3, 3, 4, 4, 0]
 
 
-def test_covering_prefixes_longest_wins(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_covering_prefixes_longest_wins(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = [
         (parse_prefix(text), nh)
         for text, nh in [
@@ -159,15 +149,13 @@ def test_covering_prefixes_longest_wins(any_hayate_fib: HayateFib, backend: str,
     ]
     ref = reference_of(routes)
     queries = boundary_queries(p for p, _ in routes)
-    assert_matches_reference(any_hayate_fib, backend, write(tmp_path, route_lines(routes)), ref, queries)
+    assert_matches_reference(any_fib, write(tmp_path, route_lines(routes)), ref, queries)
     # the reference itself answers the obvious cases as expected
     assert ref.lookup(*parse_addr("10.1.1.129")) == 5 and ref.lookup(*parse_addr("10.1.2.0")) == 2
 
 
 @pytest.mark.parametrize("family", [4, 6])
-def test_every_prefix_length_on_one_path(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path, family: int
-) -> None:
+def test_every_prefix_length_on_one_path(any_fib: FibUnderTest, tmp_path: Path, family: int) -> None:
     """A route of every length 0..32 (0..128) along one address: each bit decides the answer."""
     rng = random.Random(family)
     bits = BITS[family]
@@ -176,38 +164,32 @@ def test_every_prefix_length_on_one_path(
     # addresses that leave the path at each bit, plus the path itself
     queries = [(family, path ^ (1 << (bits - 1 - i))) for i in range(bits)] + [(family, path)]
     ref = reference_of(routes)
-    assert_matches_reference(any_hayate_fib, backend, write(tmp_path, route_lines(routes)), ref, queries)
+    assert_matches_reference(any_fib, write(tmp_path, route_lines(routes)), ref, queries)
 
 
-def test_host_bits_ignored_and_last_duplicate_wins(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path
-) -> None:
+def test_host_bits_ignored_and_last_duplicate_wins(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "10.1.2.3/8 5\n10.0.0.0/8 6\n2001:db8::1/32 7\n")
-    assert any_hayate_fib.lookup(routes, backend, [(4, 0x0AFFFFFF), (6, 0x20010DB8 << 96)]) == [6, 7]
+    assert any_fib.lookup(routes, [(4, 0x0AFFFFFF), (6, 0x20010DB8 << 96)]) == [6, 7]
 
 
-def test_comments_blank_lines_and_crlf_accepted(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path
-) -> None:
+def test_comments_blank_lines_and_crlf_accepted(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "# table\r\n\r\n  10.0.0.0/8\t 3  # core\r\n\t\n2001:db8::/32 4\r\n")
-    assert any_hayate_fib.lookup(routes, backend, [(4, 0x0A000001), (6, 0x20010DB8 << 96)]) == [3, 4]
+    assert any_fib.lookup(routes, [(4, 0x0A000001), (6, 0x20010DB8 << 96)]) == [3, 4]
 
 
-def test_largest_next_hop_accepted(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_largest_next_hop_accepted(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "10.0.0.0/8 65535\n2001:db8::/32 65535\n")
-    assert any_hayate_fib.lookup(routes, backend, [(4, 0x0A000001), (6, 0x20010DB8 << 96)]) == [65535, 65535]
+    assert any_fib.lookup(routes, [(4, 0x0A000001), (6, 0x20010DB8 << 96)]) == [65535, 65535]
 
 
-def test_mixed_families_answered_in_input_order(hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_mixed_families_answered_in_input_order(fib: FibUnderTest, tmp_path: Path) -> None:
     """More than one burst, families interleaved irregularly: answers keep the input's order."""
     rng = random.Random(7)
     routes = [(make_prefix(4, rng.getrandbits(32), 16), i + 1) for i in range(300)]
     routes += [(make_prefix(6, rng.getrandbits(128), 40), i + 1000) for i in range(300)]
     queries = inside_queries(rng, [p for p, _ in routes], 1000)
     rng.shuffle(queries)
-    assert_matches_reference(
-        hayate_fib, backend, write(tmp_path, route_lines(routes)), reference_of(routes), queries
-    )
+    assert_matches_reference(fib, write(tmp_path, route_lines(routes)), reference_of(routes), queries)
 
 
 def test_lookup_file_gives_the_stdin_answers(hayate_fib: HayateFib, tmp_path: Path) -> None:
@@ -251,9 +233,9 @@ def test_bad_route_line_rejected_with_its_number(hayate_fib: HayateFib, tmp_path
     assert done.stdout == ""
 
 
-def test_bad_route_line_rejected_under_sanitizers(any_hayate_fib: HayateFib, tmp_path: Path) -> None:
+def test_bad_route_line_rejected_under_sanitizers(any_fib: FibUnderTest, tmp_path: Path) -> None:
     routes = write(tmp_path, "10.0.0.0/8 1\n10.0.0.0/8 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n")
-    done = any_hayate_fib.run([str(routes)], "10.0.0.1\n")
+    done = any_fib.run([str(routes)], "10.0.0.1\n")
     assert done.returncode == 1 and f"{routes}:2:" in done.stderr, done.stderr
 
 
@@ -279,13 +261,13 @@ def test_missing_route_file_named_in_the_error(hayate_fib: HayateFib, tmp_path: 
 # ---------------------------------------------------------------- statistics
 
 
-def test_stats_count_the_prefixes(any_hayate_fib: HayateFib, backend: str, tmp_path: Path) -> None:
+def test_stats_count_the_prefixes(any_fib: FibUnderTest, tmp_path: Path) -> None:
     rng = random.Random(3)
     routes = [(make_prefix(4, rng.getrandbits(32), rng.randint(8, 32)), 1) for _ in range(500)]
     routes += [(make_prefix(6, rng.getrandbits(128), rng.randint(16, 128)), 2) for _ in range(200)]
     ref = reference_of(routes)  # the distinct prefixes
-    stats = any_hayate_fib.stats(write(tmp_path, route_lines(routes)), backend)
-    assert stats["backend"] == backend
+    stats = any_fib.stats(write(tmp_path, route_lines(routes)))
+    assert stats["backend"] == any_fib.backend
     assert stats["ipv4"]["prefixes"] == ref.count(4)
     assert stats["ipv6"]["prefixes"] == ref.count(6)
     assert stats["ipv4"]["bytes"] > 0 and stats["ipv6"]["bytes"] > 0
@@ -325,9 +307,7 @@ def random_routes(rng: random.Random, family: int, n: int) -> list[tuple[Prefix,
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_tables_match_reference(
-    any_hayate_fib: HayateFib, backend: str, tmp_path: Path, seed: int
-) -> None:
+def test_random_tables_match_reference(any_fib: FibUnderTest, tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     routes = random_routes(rng, 4, 3000) + random_routes(rng, 6, 3000)
     rng.shuffle(routes)
@@ -337,7 +317,7 @@ def test_random_tables_match_reference(
     queries += [(4, rng.getrandbits(32)) for _ in range(2000)] + [
         (6, rng.getrandbits(128)) for _ in range(2000)
     ]
-    assert_matches_reference(any_hayate_fib, backend, write(tmp_path, route_lines(routes)), ref, queries)
+    assert_matches_reference(any_fib, write(tmp_path, route_lines(routes)), ref, queries)
 
 
 # ---------------------------------------------------------------- the real tables
@@ -375,13 +355,11 @@ def full_tables(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return FullTables(routes_file, ref, queries)
 
 
-def test_full_tables_match_reference(hayate_fib: HayateFib, backend: str, full_tables: FullTables) -> None:
-    assert_matches_reference(
-        hayate_fib, backend, full_tables.routes_file, full_tables.ref, full_tables.queries
-    )
+def test_full_tables_match_reference(fib: FibUnderTest, full_tables: FullTables) -> None:
+    assert_matches_reference(fib, full_tables.routes_file, full_tables.ref, full_tables.queries)
 
 
-def test_full_tables_stats(hayate_fib: HayateFib, backend: str, full_tables: FullTables) -> None:
-    stats = hayate_fib.stats(full_tables.routes_file, backend)
+def test_full_tables_stats(fib: FibUnderTest, full_tables: FullTables) -> None:
+    stats = fib.stats(full_tables.routes_file)
     assert stats["ipv4"]["prefixes"] == full_tables.ref.count(4)
     assert stats["ipv6"]["prefixes"] == full_tables.ref.count(6)

@@ -12,7 +12,6 @@ from typing import Any
 
 from .lpm_reference import format_addr
 
-BACKENDS = ("poptrie", "rte_fib")
 # Enough for the full tables on the rte_fib backend; --no-huge memory is only touched as used.
 TIMEOUT_S = 600
 
@@ -55,3 +54,20 @@ class HayateFib:
         assert done.returncode == 0, f"hayate-fib --stats failed ({done.returncode}): {done.stderr}"
         result: dict[str, Any] = json.loads(done.stdout)
         return result
+
+
+@dataclass(frozen=True)
+class FibUnderTest:
+    """One build's hayate-fib with one backend."""
+
+    tool: HayateFib
+    backend: str
+
+    def lookup(self, routes: Path, queries: Sequence[tuple[int, int]]) -> list[int]:
+        return self.tool.lookup(routes, self.backend, queries)
+
+    def stats(self, routes: Path) -> dict[str, Any]:
+        return self.tool.stats(routes, self.backend)
+
+    def run(self, args: Sequence[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return self.tool.run(["--backend", self.backend, *args], stdin)

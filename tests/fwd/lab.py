@@ -56,6 +56,7 @@ class Lab:
     workdir: Path
     binary: Path
     config: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     namespaces: list[str] = field(default_factory=list)
 
@@ -79,7 +80,8 @@ class Lab:
 
     def stats(self) -> dict[str, Any]:
         with self.client() as c:
-            return c.stats()
+            stats: dict[str, Any] = c.stats()
+        return stats
 
     # building
     def add_ns(self, role: str) -> str:
@@ -132,42 +134,46 @@ class Lab:
             "net.ipv4.conf.all.send_redirects=0",
         )
 
-    def write_config(self, **punt: Any) -> Path:
+    def write_config(self, fib_backend: str = "poptrie", forwarders: int = 1, **punt: Any) -> Path:
+        """hayate.json of the lab.  Each port has one TX queue per forwarder lcore plus the manager's, and
+        net_af_packet sizes RX and TX alike (qpairs), so every port has forwarders + 1 RX queues, dealt out
+        to the forwarder lcores in turn."""
         tap0, tap1 = self.ifname("p0"), self.ifname("p1")
+        queues = forwarders + 1
+        rx: list[list[dict[str, Any]]] = [[] for _ in range(forwarders)]
+        for k, (port, queue) in enumerate((p, q) for p in ("p0", "p1") for q in range(queues)):
+            rx[k % forwarders].append({"port": port, "queue": queue})
+        eal = ["--no-pci", "--no-huge", "-m", "512" if fib_backend == "poptrie" else "1536", "--no-telemetry"]
+        eal += ["--no-shconf", "--file-prefix", f"hyfw{self.token}", "--log-level", "lib.eal:warning"]
+        if forwarders > 1:  # more lcores than this machine's CPUs: spread them over CPUs 1 and 0
+            eal += ["--lcores", ",".join(f"{i}@{(i + 1) % 2 if i else 0}" for i in range(forwarders + 1))]
         self.config = {
             "version": 1,
-            "eal": [
-                "--no-pci",
-                "--no-huge",
-                "-m",
-                "512",
-                "--no-telemetry",
-                "--no-shconf",
-                "--file-prefix",
-                f"hyfw{self.token}",
-                "--log-level",
-                "lib.eal:warning",
-            ],
+            "eal": eal,
             "manager_lcore": 0,
             "ports": [
                 {
                     "name": "p0",
-                    "device": f"net_af_packet{self.token}0,iface={self.ifname('d0')},qpairs=2",
-                    "rx_queues": 2,
+                    "device": f"net_af_packet{self.token}0,iface={self.ifname('d0')},qpairs={queues}",
+                    "rx_queues": queues,
                     "mac": PORT_MACS[0],
                     "tap": tap0,
                 },
                 {
                     "name": "p1",
-                    "device": f"net_af_packet{self.token}1,iface={self.ifname('d1')},qpairs=2",
-                    "rx_queues": 2,
+                    "device": f"net_af_packet{self.token}1,iface={self.ifname('d1')},qpairs={queues}",
+                    "rx_queues": queues,
                     "mac": PORT_MACS[1],
                     "tap": tap1,
                     "mtu": 1400,
                     "vlans": [{"id": VLAN_ID, "name": f"{tap1}.{VLAN_ID}"}],
                 },
             ],
-            "lcores": [{"lcore": 1, "rx": [{"port": p, "queue": q} for p in ("p0", "p1") for q in (0, 1)]}],
+            "lcores": [{"lcore": i + 1, "rx": rx[i]} for i in range(forwarders)],
+            # rte_fib sizes its tables up front: a small capacity keeps it within --no-huge memory.
+            "fib": {"backend": fib_backend}
+            if fib_backend == "poptrie"
+            else {"backend": fib_backend, "max_routes4": 65536, "max_routes6": 16384},
             "punt": {"no_route": "punt", **punt},
             "mbuf": {"count": 8192, "cache": 128},
             "control": {"socket": str(self.socket)},
@@ -182,6 +188,7 @@ class Lab:
                 ["ip", "netns", "exec", self.ns("d"), str(self.binary), "-c", str(config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
             )
         deadline = time.monotonic() + 30
         while not self.socket.exists():
@@ -245,12 +252,19 @@ class Lab:
 
 
 @contextlib.contextmanager
-def lab(workdir: Path, binary: Path, **punt: Any) -> Iterator[Lab]:
+def lab(
+    workdir: Path,
+    binary: Path,
+    env: dict[str, str] | None = None,
+    fib_backend: str = "poptrie",
+    forwarders: int = 1,
+    **punt: Any,
+) -> Iterator[Lab]:
     """Build the lab, start hayate-fwd, install the routes; always tear everything down."""
-    the_lab = Lab(token=secrets.token_hex(2), workdir=workdir, binary=binary)
+    the_lab = Lab(token=secrets.token_hex(2), workdir=workdir, binary=binary, env=env or {})
     try:
         the_lab.build_wires()
-        the_lab.start(the_lab.write_config(**punt))
+        the_lab.start(the_lab.write_config(fib_backend, forwarders, **punt))
         the_lab.install_routes()
         yield the_lab
     finally:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import subprocess
 import time
 
+from hayate.ctl import NextHop, NextHopKind
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Dot1Q, Ether
 
-from .lab import HOST_B_MAC, PORT_MACS, VLAN_ID, Lab, counters_delta, nsexec, send_frames, wait_for
+from .lab import HOST_B_MAC, PORT_MACS, VLAN_ID, Lab, counters_delta, mac_bytes, nsexec, send_frames, wait_for
 
 
 def ping(lab: Lab, ns: str, dst: str, *extra: str, count: int = 3) -> str:
@@ -154,6 +156,14 @@ def test_packet_larger_than_egress_mtu_gets_fragmentation_needed(router: Lab) ->
     assert received(ping(router, "a", "10.2.0.2", "-s", "1300", "-M", "do", count=1)) == 1
 
 
+def test_ipv6_packet_larger_than_egress_mtu_gets_packet_too_big(router: Lab) -> None:
+    before = router.stats()
+    out = ping(router, "a", "2001:db8:2::2", "-s", "1400", count=1)
+    after = router.stats()
+    assert "Packet too big" in out and "mtu=1400" in out, out
+    assert counters_delta(before, after, "punts")["mtu"] == 1
+
+
 def test_destination_without_route_is_punted_and_kernel_answers_unreachable(router: Lab) -> None:
     before = router.stats()
     out = ping(router, "a", "192.0.2.9", count=1)
@@ -171,3 +181,40 @@ def test_ports_report_link_state_mac_mtu_and_tap(router: Lab) -> None:
     assert ports[1]["tap"] == router.ifname("p1")
     assert all(p["link"]["up"] for p in ports)
     assert ports[1]["vlans"] == [{"id": 100, "name": f"{router.ifname('p1')}.100"}]
+
+
+def test_unresolved_next_hop_is_punted_until_its_mac_is_known(router: Lab) -> None:
+    host = ipaddress.ip_network("10.2.0.2/32")
+    with router.client() as c:
+        c.nh_set([NextHop(30, NextHopKind.FORWARD, 1)])  # neighbour not resolved yet: zero MAC
+        c.route_add([(host, 30)])
+        try:
+            before = router.stats()
+            out = ping(router, "a", "10.2.0.2", count=2)
+            middle = router.stats()
+            assert received(out) == 2, out  # the kernel forwarded them (and would resolve the neighbour)
+            assert counters_delta(before, middle, "punts")["unresolved"] == 2
+            c.nh_set([NextHop(30, NextHopKind.FORWARD, 1, None, mac_bytes(HOST_B_MAC))])
+            out = ping(router, "a", "10.2.0.2", count=2)
+            after = router.stats()
+            assert received(out) == 2, out
+            assert counters_delta(middle, after, "punts")["unresolved"] == 0
+            assert after["fwd4"] - middle["fwd4"] >= 2
+        finally:
+            c.route_del([host])
+            c.nh_del([30])
+
+
+def test_blackhole_route_drops_and_counts(router: Lab) -> None:
+    target = ipaddress.ip_network("10.2.0.2/32")
+    with router.client() as c:
+        c.route_add([(target, 2)])  # reserved next hop 2: BLACKHOLE
+        try:
+            before = router.stats()
+            out = ping(router, "a", "10.2.0.2", count=2)
+            after = router.stats()
+            assert received(out) == 0, out
+            assert counters_delta(before, after, "drops")["blackhole"] == 2
+        finally:
+            c.route_del([target])
+    assert received(ping(router, "a", "10.2.0.2", count=1)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from scapy.layers.inet import ICMP, IP, UDP
@@ -19,11 +20,11 @@ def eth(dst: str = PORT_MACS[0], type_: int | None = None) -> Ether:
     return Ether(src=HOST_A_MAC, dst=dst) if type_ is None else Ether(src=HOST_A_MAC, dst=dst, type=type_)
 
 
-def ip4(**fields: object) -> IP:
+def ip4(**fields: Any) -> IP:
     return IP(src="10.1.0.2", dst="10.2.0.2", **fields)
 
 
-def ip6(**fields: object) -> IPv6:
+def ip6(**fields: Any) -> IPv6:
     return IPv6(src="2001:db8:1::2", dst="2001:db8:2::2", **fields)
 
 

@@ -262,3 +262,16 @@ def test_cli_show_lists_sensors_and_changes_nothing(tmp_path: Path) -> None:
         row["sensor"] == "lo/module" and row["temperature_c"] is None and "no module EEPROM" in row["error"]
     )
     assert not state.exists()
+
+
+def test_cli_config_prints_the_parsed_configuration(tmp_path: Path) -> None:
+    cfg = tmp_path / "thermal.json"
+    cfg.write_text(json.dumps({"interfaces": ["eno1"], "margin_c": 3, "limits": {"p0": 68}}))
+    out = run_cli("--config", str(cfg), "config")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert (
+        doc["policy"]["margin_c"] == 3.0
+        and doc["policy"]["hysteresis_c"] == 2.0
+        and doc["limits"] == {"p0": 68.0}
+    )

@@ -32,26 +32,27 @@ class Result:
         raise KeyError(f"no task {name!r} ran; tasks: {[t['name'] for t in self.tasks]}")
 
 
-def run_role(
+def run_hosts(
     role: str,
     workdir: Path,
-    variables: dict[str, Any],
+    hosts: dict[str, dict[str, Any]],
     check: bool = False,
     extra: list[str] | None = None,
-    timeout: int = 300,
-) -> Result:
-    """`role` on localhost (local connection, no fact gathering) with `variables` as play vars."""
+    timeout: int = 600,
+) -> dict[str, Result]:
+    """`role` on several local hosts at once (one inventory host per scenario, each with its variables)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    play = [
-        {
-            "name": f"test {role}",
-            "hosts": "localhost",
-            "connection": "local",
-            "gather_facts": False,
-            "vars": {"ansible_python_interpreter": str(ROOT / ".venv" / "bin" / "python"), **variables},
-            "roles": [role],
+    interpreter = str(ROOT / ".venv" / "bin" / "python")
+    inventory = {
+        "all": {
+            "hosts": {
+                name: {"ansible_connection": "local", "ansible_python_interpreter": interpreter, **variables}
+                for name, variables in hosts.items()
+            }
         }
-    ]
+    }
+    (workdir / "inventory.json").write_text(json.dumps(inventory))
+    play = [{"name": f"test {role}", "hosts": "all", "gather_facts": False, "roles": [role]}]
     playbook = workdir / "play.yml"
     playbook.write_text(json.dumps(play))
     env = {
@@ -60,11 +61,10 @@ def run_role(
         "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
         "ANSIBLE_LOCALHOST_WARNING": "false",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCAL_TEMP": str(workdir / ".ansible-tmp"),
     }
-    cmd = [str(ANSIBLE_PLAYBOOK), "-i", "localhost,", str(playbook), *(extra or [])]
+    cmd = [str(ANSIBLE_PLAYBOOK), "-i", str(workdir / "inventory.json"), str(playbook), *(extra or [])]
     if check:
         cmd += ["--check", "--diff"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -74,17 +74,40 @@ def run_role(
         raise AssertionError(
             f"ansible-playbook printed no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         ) from exc
-    tasks = []
-    failures = []
-    for play_doc in doc.get("plays", []):
-        for task in play_doc.get("tasks", []):
-            result = task["hosts"].get("localhost", {})
-            entry = {"name": task["task"]["name"], **result}
-            tasks.append(entry)
-            if result.get("failed"):
-                failures.append(str(result.get("msg", result)))
-    stats = doc.get("stats", {}).get("localhost", {})
-    return Result(proc.returncode, stats, failures, tasks, proc.stdout + proc.stderr)
+    results = {}
+    for name in hosts:
+        tasks = []
+        failures = []
+        for play_doc in doc.get("plays", []):
+            for task in play_doc.get("tasks", []):
+                if name not in task["hosts"]:
+                    continue
+                result = task["hosts"][name]
+                tasks.append({"name": task["task"]["name"], **result})
+                if result.get("failed"):
+                    failures.append(str(result.get("msg", result)))
+        stats = doc.get("stats", {}).get(name, {})
+        rc = (
+            0
+            if not stats.get("failures") and not stats.get("unreachable") and proc.returncode in (0, 2)
+            else 1
+        )
+        if proc.returncode not in (0, 2) or not stats:
+            rc = proc.returncode or 1
+        results[name] = Result(rc, stats, failures, tasks, proc.stdout + proc.stderr)
+    return results
+
+
+def run_role(
+    role: str,
+    workdir: Path,
+    variables: dict[str, Any],
+    check: bool = False,
+    extra: list[str] | None = None,
+    timeout: int = 300,
+) -> Result:
+    """`role` on localhost (local connection, no fact gathering) with `variables` as host variables."""
+    return run_hosts(role, workdir, {"localhost": variables}, check, extra, timeout)["localhost"]
 
 
 def tree(root: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tuning.playbook import Result, run_role, tree
+from tuning.playbook import Result, run_hosts, run_role, tree
 
 # A two-socket server like inventory/example: 2 ports x 4 cores, NIC p1 on node 1 (core allocation result).
 TWO_SOCKET: dict[str, Any] = {
@@ -42,17 +42,34 @@ def sysctls(root: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
+LAB_2M: dict[str, Any] = {
+    "tuning_image_build": True,
+    "tuning_hugepage_size": "2M",
+    "tuning_hugepages": {0: 1024},
+    "tuning_iommu": "off",
+    "tuning_max_cstate": None,
+    "tuning_transparent_hugepage": "madvise",
+    "tuning_cmdline_extra": ["nmi_watchdog=0"],
+    "tuning_sysctl_overrides": {"vm.swappiness": 1, "kernel.nmi_watchdog": None},
+}
+# This machine with hardware pre-flight on (not an image build): it has the CPU flags and the memory.
+THIS_HOST: dict[str, Any] = {"tuning_hugepage_size": "2M", "tuning_hugepages": {0: 512}}
+SHAPES = {"two_socket": TWO_SOCKET, "lab_2m": LAB_2M, "this_host": THIS_HOST}
+
+
 @pytest.fixture(scope="module")
-def two_socket(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
-    work = tmp_path_factory.mktemp("two_socket")
-    root = work / "root"
-    result = run_role("tuning", work, {**TWO_SOCKET, "tuning_root": str(root)})
-    assert result.rc == 0, result.failures or result.output
-    return root, result
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Result]]:
+    """Inventories of three shapes rendered in one run, each into its own root folder."""
+    work = tmp_path_factory.mktemp("shapes")
+    hosts = {name: {**variables, "tuning_root": str(work / name)} for name, variables in SHAPES.items()}
+    results = run_hosts("tuning", work / "run", hosts)
+    for name, result in results.items():
+        assert result.rc == 0, (name, result.failures or result.output[-3000:])
+    return work, results
 
 
-def test_two_socket_server_command_line(two_socket: tuple[Path, Result]) -> None:
-    root, _ = two_socket
+def test_two_socket_server_command_line(rendered: tuple[Path, dict[str, Result]]) -> None:
+    root = rendered[0] / "two_socket"
     params = grub_params(root)
     # Computed: FIB 768 MiB + 76 MiB of mbufs + 256 MiB per node -> 2 x 1G on each node.
     assert params[:3] == ["default_hugepagesz=1G", "hugepagesz=1G", "hugepages=0:2,1:2"]
@@ -62,14 +79,12 @@ def test_two_socket_server_command_line(two_socket: tuple[Path, Result]) -> None
     assert f"nohz_full={cpus}" in params and f"rcu_nocbs={cpus}" in params
     assert "intel_idle.max_cstate=1" in params and "processor.max_cstate=1" in params
     assert "transparent_hugepage=never" in params
-    assert (
-        "# isolated CPUs (forwarder lcores): 2-5,30-33,58-61,86-89"
-        in (root / "etc/default/grub.d/hayate.cfg").read_text()
-    )
+    dropin = (root / "etc/default/grub.d/hayate.cfg").read_text()
+    assert "# isolated CPUs (forwarder lcores): 2-5,30-33,58-61,86-89" in dropin
 
 
-def test_two_socket_server_files(two_socket: tuple[Path, Result]) -> None:
-    root, _ = two_socket
+def test_two_socket_server_files(rendered: tuple[Path, dict[str, Result]]) -> None:
+    root = rendered[0] / "two_socket"
     assert "IRQBALANCE_BANNED_CPULIST=2-5,30-33,58-61,86-89" in (root / "etc/default/irqbalance").read_text()
     fstab = (root / "etc/fstab").read_text().splitlines()
     assert fstab == [
@@ -87,11 +102,43 @@ def test_two_socket_server_files(two_socket: tuple[Path, Result]) -> None:
     assert "echo performance >" in script and "echo never >" in script
 
 
-def test_second_run_changes_nothing(two_socket: tuple[Path, Result], tmp_path: Path) -> None:
-    root, first = two_socket
-    assert first.changed > 0
-    again = run_role("tuning", tmp_path, {**TWO_SOCKET, "tuning_root": str(root)})
-    assert again.rc == 0 and again.changed == 0, [t["name"] for t in again.tasks if t.get("changed")]
+def test_inventory_hugepages_2m_iommu_off_and_overrides(rendered: tuple[Path, dict[str, Result]]) -> None:
+    """A small lab host: the inventory sets 2M pages itself, no isolation, IOMMU off, sysctl overrides."""
+    root = rendered[0] / "lab_2m"
+    assert grub_params(root) == [
+        "default_hugepagesz=2M",
+        "hugepagesz=2M",
+        "hugepages=0:1024",
+        "intel_iommu=off",
+        "amd_iommu=off",
+        "transparent_hugepage=madvise",
+        "nmi_watchdog=0",
+    ]
+    s = sysctls(root)
+    assert s["vm.swappiness"] == "1" and "kernel.nmi_watchdog" not in s
+    assert not (root / "etc/default/irqbalance").exists()
+    dropin = (root / "etc/default/grub.d/hayate.cfg").read_text()
+    assert "# hugepages per NUMA node (inventory): node 0 1024 x 2M" in dropin
+
+
+def test_this_host_preflight_passes_and_renders(rendered: tuple[Path, dict[str, Result]]) -> None:
+    root, results = rendered[0] / "this_host", rendered[1]
+    assert "hugepages=0:512" in grub_params(root)
+    assert "present" in results["this_host"].task("Note the optional CPU features")["msg"]
+    # 1G pages are only mounted where the CPU maps them.
+    fstab = (root / "etc/fstab").read_text()
+    assert "pagesize=2M" in fstab
+
+
+def test_second_run_changes_nothing(rendered: tuple[Path, dict[str, Result]], tmp_path: Path) -> None:
+    work, first = rendered
+    assert all(result.changed > 0 for result in first.values())
+    hosts = {name: {**variables, "tuning_root": str(work / name)} for name, variables in SHAPES.items()}
+    for name, again in run_hosts("tuning", tmp_path, hosts).items():
+        assert again.rc == 0 and again.changed == 0, (
+            name,
+            [t["name"] for t in again.tasks if t.get("changed")],
+        )
 
 
 def test_check_mode_changes_nothing_and_shows_the_diff(tmp_path: Path) -> None:
@@ -106,98 +153,47 @@ def test_check_mode_changes_nothing_and_shows_the_diff(tmp_path: Path) -> None:
     assert "hugepages=0:2,1:2" in after
 
 
-def test_inventory_hugepages_2m_iommu_off_and_overrides(tmp_path: Path) -> None:
-    """A small lab host: the inventory sets 2M pages itself, no isolation, IOMMU off, sysctl overrides."""
-    root = tmp_path / "root"
-    result = run_role(
-        "tuning",
-        tmp_path,
+# Pre-flight failures, one inventory host each, run in one ansible-playbook: (variables, expected message).
+INFEASIBLE: dict[str, tuple[dict[str, Any], str]] = {
+    "too_many_pages": (
+        {"tuning_hugepage_size": "2M", "tuning_hugepages": {0: 1_000_000}},
+        "infeasible hugepage request: NUMA node 0: 1000000 x 2M",
+    ),
+    "absent_node": ({"tuning_hugepage_size": "2M", "tuning_hugepages": {3: 16}}, "the host has no node 3"),
+    "fib_too_large": (
+        {"tuning_fib_max_routes4": 400_000_000, "tuning_hugepage_size": "2M"},
+        "infeasible hugepage request",
+    ),
+    "cpu_flag": ({"tuning_cpu_required_flags": ["sse4_2", "hyth_quantum"]}, "this CPU lacks hyth_quantum"),
+    "cpu_range": ({"tuning_isolated_cpus": [1, 4096]}, "does not fit this host's"),
+    "vfio_no_iommu": (
         {
-            "tuning_root": str(root),
-            "tuning_image_build": True,
+            "hayate_ports": [{"name": "p0", "device": "0000:3b:00.0", "driver": "vfio-pci"}],
             "tuning_hugepage_size": "2M",
-            "tuning_hugepages": {0: 1024},
-            "tuning_iommu": "off",
-            "tuning_max_cstate": None,
-            "tuning_transparent_hugepage": "madvise",
-            "tuning_cmdline_extra": ["nmi_watchdog=0"],
-            "tuning_sysctl_overrides": {"vm.swappiness": 1, "kernel.nmi_watchdog": None},
         },
-    )
-    assert result.rc == 0, result.failures
-    params = grub_params(root)
-    assert params == [
-        "default_hugepagesz=2M",
-        "hugepagesz=2M",
-        "hugepages=0:1024",
-        "intel_iommu=off",
-        "amd_iommu=off",
-        "transparent_hugepage=madvise",
-        "nmi_watchdog=0",
-    ]
-    assert not any(p.startswith(("isolcpus", "nohz_full", "rcu_nocbs", "intel_idle")) for p in params)
-    s = sysctls(root)
-    assert s["vm.swappiness"] == "1" and "kernel.nmi_watchdog" not in s
-    assert not (root / "etc/default/irqbalance").exists()
-    assert (
-        "# hugepages per NUMA node (inventory): node 0 1024 x 2M"
-        in (root / "etc/default/grub.d/hayate.cfg").read_text()
-    )
+        "port(s) p0 use vfio-pci, which needs the IOMMU",
+    ),
+    "bad_choice": ({"tuning_iommu": "maybe"}, "tuning_iommu"),
+}
 
 
-def test_this_host_preflight_passes_and_renders(tmp_path: Path) -> None:
-    """With hardware pre-flight on (not an image build): this machine has the CPU flags and the memory."""
-    root = tmp_path / "root"
-    result = run_role(
-        "tuning",
-        tmp_path,
-        {"tuning_root": str(root), "tuning_hugepage_size": "2M", "tuning_hugepages": {0: 512}},
-    )
-    assert result.rc == 0, result.failures
-    assert "hugepages=0:512" in grub_params(root)
-    note = result.task("Note the optional CPU features")
-    assert "present" in note["msg"]
+@pytest.fixture(scope="module")
+def infeasible(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Result]]:
+    work = tmp_path_factory.mktemp("infeasible")
+    hosts = {}
+    for name, (variables, _message) in INFEASIBLE.items():
+        (work / name).mkdir()
+        hosts[name] = {"tuning_root": str(work / name), **variables}
+    return work, run_hosts("tuning", work / "run", hosts)
 
 
-@pytest.mark.parametrize(
-    ("variables", "message"),
-    [
-        (
-            {"tuning_hugepage_size": "2M", "tuning_hugepages": {0: 1_000_000}},
-            "infeasible hugepage request: NUMA node 0: 1000000 x 2M",
-        ),
-        ({"tuning_hugepage_size": "2M", "tuning_hugepages": {3: 16}}, "the host has no node 3"),
-        (
-            {"tuning_fib_max_routes4": 400_000_000, "tuning_hugepage_size": "2M"},
-            "infeasible hugepage request",
-        ),
-        ({"tuning_cpu_required_flags": ["sse4_2", "hyth_quantum"]}, "this CPU lacks hyth_quantum"),
-        ({"tuning_isolated_cpus": [1, 4096]}, "does not fit this host's"),
-        (
-            {
-                "hayate_ports": [{"name": "p0", "device": "0000:3b:00.0", "driver": "vfio-pci"}],
-                "tuning_hugepage_size": "2M",
-            },
-            "port(s) p0 use vfio-pci, which needs the IOMMU",
-        ),
-        ({"tuning_iommu": "maybe"}, "tuning_iommu"),
-    ],
-    ids=[
-        "too-many-pages",
-        "absent-node",
-        "fib-too-large",
-        "cpu-flag",
-        "cpu-range",
-        "vfio-no-iommu",
-        "bad-choice",
-    ],
-)
+@pytest.mark.parametrize("case", sorted(INFEASIBLE))
 def test_infeasible_requests_fail_before_any_change(
-    tmp_path: Path, variables: dict[str, Any], message: str
+    infeasible: tuple[Path, dict[str, Result]], case: str
 ) -> None:
-    root = tmp_path / "root"
-    root.mkdir()
-    result = run_role("tuning", tmp_path, {"tuning_root": str(root), **variables})
+    work, results = infeasible
+    result = results[case]
+    message = INFEASIBLE[case][1]
     assert result.rc != 0
     assert any(message in f for f in result.failures), result.failures or result.output[-3000:]
-    assert tree(root) == {}, "a failed pre-flight must leave the host untouched"
+    assert tree(work / case) == {}, "a failed pre-flight must leave the host untouched"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tuning.playbook import run_role
+from tuning.playbook import Result, run_hosts
 
 EXPECTED = (
     "default_hugepagesz=1G hugepagesz=1G hugepages=0:8,1:8 iommu=pt intel_iommu=on "
@@ -50,20 +50,47 @@ def host(tmp: Path, cmdline: str, pages: tuple[int, int] = (8, 8), boot_id: str 
     }
 
 
+# Each scenario is one inventory host with its own recorded /proc and /sys: (booted command line, pages per
+# node, marker content or None).
+SCENARIOS: dict[str, tuple[str, tuple[int, int], str | None]] = {
+    "other_cmdline": ("hugepages=0:2 iommu=pt", (8, 8), None),
+    "short_pages": (EXPECTED, (8, 6), None),
+    "matching": (EXPECTED, (8, 8), "an-older-boot"),
+    "pending": ("hugepages=0:2", (8, 8), BOOT_ID),
+}
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One host folder whose drop-in is already written (a first run that reported the reboot as pending)."""
-    tmp = tmp_path_factory.mktemp("verify")
-    result = run_role("tuning", tmp / "work", host(tmp, "hugepages=0:2"))
-    assert result.rc == 0, result.failures
-    pending = result.task("Report the pending reboot")
-    assert pending["msg"].startswith("REBOOT PENDING: the kernel command line of localhost changed")
-    assert result.task("Check /proc/cmdline has every parameter of the drop-in").get("skipped")
-    return tmp
+def verified(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Result], dict[str, Result]]:
+    """First run: each host's drop-in is written and the reboot reported pending. Second run: each host has
+    booted into its scenario."""
+    work = tmp_path_factory.mktemp("verify")
+    first = run_hosts(
+        "tuning", work / "run1", {name: host(work / name, "hugepages=0:2") for name in SCENARIOS}
+    )
+    hosts = {}
+    for name, (cmdline, pages, marker) in SCENARIOS.items():
+        hosts[name] = host(work / name, cmdline, pages)
+        if marker is not None:
+            write(work / name / "state" / "tuning-reboot-pending", marker + "\n")
+    second = run_hosts("tuning", work / "run2", hosts)
+    return work, first, second
 
 
-def test_booted_with_another_command_line_fails_naming_each_parameter(rendered: Path) -> None:
-    result = run_role("tuning", rendered / "work", host(rendered, "hugepages=0:2 iommu=pt"))
+def test_changed_command_line_is_reported_pending_not_verified(
+    verified: tuple[Path, dict[str, Result], dict[str, Result]],
+) -> None:
+    for name, result in verified[1].items():
+        assert result.rc == 0, (name, result.failures)
+        pending = result.task("Report the pending reboot")
+        assert pending["msg"].startswith(f"REBOOT PENDING: the kernel command line of {name} changed")
+        assert result.task("Check /proc/cmdline has every parameter of the drop-in").get("skipped")
+
+
+def test_booted_with_another_command_line_fails_naming_each_parameter(
+    verified: tuple[Path, dict[str, Result], dict[str, Result]],
+) -> None:
+    result = verified[2]["other_cmdline"]
     assert result.rc != 0
     [message] = result.failures
     assert "the running kernel was not booted with the hayate command line" in message
@@ -72,23 +99,26 @@ def test_booted_with_another_command_line_fails_naming_each_parameter(rendered: 
     assert "iommu=pt (" not in message  # booted with it: not listed
 
 
-def test_hugepages_short_on_a_node_fail_with_the_numbers(rendered: Path) -> None:
-    result = run_role("tuning", rendered / "work", host(rendered, EXPECTED, pages=(8, 6)))
+def test_hugepages_short_on_a_node_fail_with_the_numbers(
+    verified: tuple[Path, dict[str, Result], dict[str, Result]],
+) -> None:
+    result = verified[2]["short_pages"]
     assert result.rc != 0
     assert any("node 1: 6 of 8 x 1G" in f for f in result.failures), result.failures
 
 
-def test_matching_boot_passes_and_clears_the_marker(rendered: Path) -> None:
-    marker = rendered / "state" / "tuning-reboot-pending"
-    write(marker, "an-older-boot\n")
-    result = run_role("tuning", rendered / "work", host(rendered, EXPECTED))
+def test_matching_boot_passes_and_clears_the_marker(
+    verified: tuple[Path, dict[str, Result], dict[str, Result]],
+) -> None:
+    result = verified[2]["matching"]
     assert result.rc == 0, result.failures
     assert result.changed == 1  # only the marker's removal
-    assert not marker.exists()
+    assert not (verified[0] / "matching" / "state" / "tuning-reboot-pending").exists()
 
 
-def test_marker_of_this_boot_means_pending_not_failure(rendered: Path) -> None:
-    write(rendered / "state" / "tuning-reboot-pending", BOOT_ID + "\n")
-    result = run_role("tuning", rendered / "work", host(rendered, "hugepages=0:2"))
+def test_marker_of_this_boot_means_pending_not_failure(
+    verified: tuple[Path, dict[str, Result], dict[str, Result]],
+) -> None:
+    result = verified[2]["pending"]
     assert result.rc == 0, result.failures
     assert "REBOOT PENDING" in result.task("Report the pending reboot")["msg"]

@@ -219,10 +219,75 @@ static void test_server(void)
 	rmdir(path);
 }
 
+/* A client that does not read its replies stops being read: the server never buffers unboundedly. */
+static void test_back_pressure(void)
+{
+	enum { PAYLOAD = 60000, REQUESTS = 64, MSG = HY_CTL_HDR_LEN + PAYLOAD };
+	static uint8_t stream[REQUESTS * MSG], reply[MSG];
+	char path[108], err[256];
+	struct hy_ctl_server *srv;
+	struct hy_ctl_counters c;
+	size_t sent = 0, got = 0;
+	int calls = 0, fd, replies = 0, small = 1 << 16;
+
+	snprintf(path, sizeof(path), "/tmp/hy-ctl-bp-%d.sock", getpid());
+	struct hy_ctl_server_conf conf = {.path = path, .mode = 0600, .max_clients = 2, .ctx = &calls};
+	CHECK_EQ(hy_ctl_server_create(&conf, &srv, err, sizeof(err)), 0);
+	fd = connect_to(path);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (int i = 0; i < REQUESTS; i++) {
+		memset(stream + (size_t)i * MSG + HY_CTL_HDR_LEN, 'a' + i % 26, PAYLOAD);
+		request(stream + (size_t)i * MSG, 1, HY_CTL_HELLO, (uint32_t)i, stream + (size_t)i * MSG + HY_CTL_HDR_LEN,
+			PAYLOAD);
+	}
+	/* Phase 1: pipeline 3.8 MB of echo requests and read nothing, until neither side moves. */
+	for (int idle = 0; idle < 2000 && sent < sizeof(stream);) {
+		ssize_t n = send(fd, stream + sent, sizeof(stream) - sent, MSG_DONTWAIT);
+		hy_ctl_server_poll(srv);
+		if (n > 0) {
+			sent += (size_t)n;
+			idle = 0;
+		} else {
+			idle++;
+		}
+	}
+	hy_ctl_server_counters(srv, &c);
+	CHECK(sent < sizeof(stream));	/* the client is blocked too... */
+	CHECK(c.requests < REQUESTS);	/* ...because the server stopped reading */
+	/* Phase 2: read the replies one by one; the rest of the requests flow, answered in order. */
+	while (replies < REQUESTS) {
+		if (sent < sizeof(stream)) {
+			ssize_t n = send(fd, stream + sent, sizeof(stream) - sent, MSG_DONTWAIT);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		hy_ctl_server_poll(srv);
+		ssize_t n = recv(fd, reply + got, MSG - got, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+		if (got == MSG) {
+			struct hy_ctl_hdr h;
+			CHECK_EQ(hy_ctl_frame(reply, got, &h), MSG);
+			CHECK_EQ(h.seq, replies);
+			CHECK_EQ(reply[MSG - 1], 'a' + replies % 26);
+			replies++;
+			got = 0;
+		}
+	}
+	CHECK_EQ(replies, REQUESTS);
+	hy_ctl_server_counters(srv, &c);
+	CHECK_EQ(c.requests, REQUESTS);
+	close(fd);
+	hy_ctl_server_destroy(srv);
+}
+
 int main(void)
 {
 	test_framing();
 	test_decoders();
 	test_server();
+	test_back_pressure();
 	CHECK_DONE();
 }

@@ -1,15 +1,16 @@
 """BIOS attributes from a vendor-neutral profile (Ansible filter plugin of the bios role).
 
-A profile says what the router needs (``turbo: true``, ``cstates: false``, ...). Each vendor map says, per profile
-key, which attribute carries it and which value means what:
+A profile says what the router needs (``turbo: true``, ``cstates: false``, ...). Each vendor map says, per
+profile key, which attribute carries it and which value means what:
 
     turbo: {attribute: "^ProcTurboMode$", values: {"true": Enabled, "false": Disabled}}
 
 ``attribute`` is a regular expression matched against the names the BMC itself lists (Supermicro and Lenovo
-names differ by board and firmware; a pattern finds the one this machine has). ``hayate_bios_plan`` resolves the
-profile on the BMC's current attributes (and its pending ones: settings written but not yet applied by a reboot)
-and returns what to change; a key whose value is null is left alone; a key the vendor has no attribute for is
-skipped with a note; an attribute the BMC does not list, or a pattern matching several, is an error.
+names differ by board and firmware; a pattern finds the one this machine has). ``hayate_bios_plan`` resolves
+the profile on the BMC's current attributes (and its pending ones: settings written but not yet applied by a
+reboot) and returns what to change; a key whose value is null is left alone; a key the vendor has no
+attribute for is skipped with a note; an attribute the BMC does not list, or a pattern matching several, is
+an error.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def plan(
             errors.append(str(exc))
             continue
         if attribute in desired and desired[attribute] != wanted:
-            errors.append(f"profile {key}: {attribute} is also set by {origin[attribute]} to {desired[attribute]!r}")
+            errors.append(
+                f"profile {key}: {attribute} is also set by {origin[attribute]} to {desired[attribute]!r}"
+            )
             continue
         desired[attribute] = wanted
         origin[attribute] = f"profile {key}"
@@ -135,7 +138,9 @@ def diff_lines(result: Mapping[str, Any]) -> list[str]:
     """Human lines for the changes: ``ProcTurboMode: Enabled -> Disabled (profile turbo)``."""
     lines = []
     for attribute, change in result["changes"].items():
-        now = change["current"] if change["pending"] is None else f"{change['current']} (pending {change['pending']})"
+        now = change["current"]
+        if change["pending"] is not None and change["pending"] != now:
+            now = f"{now} (pending {change['pending']})"
         lines.append(f"{attribute}: {now} -> {change['wanted']} ({change['by']})")
     return lines
 

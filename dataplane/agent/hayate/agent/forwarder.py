@@ -23,6 +23,9 @@ class Forwarder:
         self.batches = 0
         self.changes = 0
         self.restarts = 0
+        self._t0 = 0.0
+        self._found = (0, 0, 0)
+        self._sent = [0, 0]
 
     @property
     def connected(self) -> bool:
@@ -80,22 +83,42 @@ class Forwarder:
     def reconcile(self, mirror: Mirror) -> Plan:
         """Reads the forwarder's FIB, next hops and groups, lets the mirror adopt them, and applies the
         difference. Stale entries go, missing ones come; unchanged routes are not touched."""
+        self.begin_reconcile(mirror, mark_stale=True)
+        return self.end_reconcile(mirror)
+
+    def begin_reconcile(self, mirror: Mirror, *, mark_stale: bool) -> None:
         assert self.client is not None
-        t0 = time.monotonic()
+        self._t0 = time.monotonic()
         routes = self.client.route_dump_keys(0)
         nexthops = self.client.nh_dump()
         groups = self.client.nhg_dump()
-        mirror.adopt(routes, nexthops, groups)
+        mirror.adopt(routes, nexthops, groups, mark_stale=mark_stale)
+        self._found = (len(routes), len(nexthops), len(groups))
+        self._sent = [0, 0]
+
+    def partial(self, mirror: Mirror) -> None:
+        """Applies what is planned so far (adds and changes only: see Mirror.mark_stale)."""
+        plan = mirror.plan()
+        self.apply(plan)
+        self._sent[0] += len(plan.route_add)
+        self._sent[1] += len(plan.route_del)
+
+    def end_reconcile(self, mirror: Mirror) -> Plan:
+        mirror.mark_stale()
         plan = mirror.plan()
         mirror.finish_adopt()
         self.apply(plan)
+        found = self._found
         log.info(
-            "reconciled with the forwarder (%d routes, %d next hops, %d groups found): %s in %.2f s",
-            len(routes),
-            len(nexthops),
-            len(groups),
+            "reconciled with the forwarder (%d routes, %d next hops, %d groups found): +%d -%d routes "
+            "(%s in the last step) in %.2f s",
+            found[0],
+            found[1],
+            found[2],
+            self._sent[0] + len(plan.route_add),
+            self._sent[1] + len(plan.route_del),
             plan.summary(),
-            time.monotonic() - t0,
+            time.monotonic() - self._t0,
         )
         return plan
 

@@ -134,15 +134,14 @@ class FpmSource:
                 self.conn.close()
             self.conn, self._seen = None, None
             return 0
-        view = memoryview(self.buf)
+        data = bytes(self.buf[:used])
+        del self.buf[:used]
         applied = 0
         for off, length in frames:
-            applied += self._netlink(view, off, off + length)
-        view.release()
-        del self.buf[:used]
+            applied += self._netlink(data, off, off + length)
         return applied
 
-    def _netlink(self, buf: memoryview, off: int, end: int) -> int:
+    def _netlink(self, buf: bytes, off: int, end: int) -> int:
         m = self.mirror
         n = 0
         while off + 16 <= end:

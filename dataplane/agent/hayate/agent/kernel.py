@@ -53,11 +53,11 @@ class KNexthop:
     group: tuple[tuple[int, int], ...] = ()  # (member id, weight)
 
 
-def _raw(buf: memoryview, off: int, mlen: int) -> bytes:
+def _raw(buf: bytes, off: int, mlen: int) -> bytes:
     return bytes(buf[off : off + mlen])
 
 
-def decode_link(buf: memoryview, off: int, mlen: int) -> Link:
+def decode_link(buf: bytes, off: int, mlen: int) -> Link:
     msg = ifinfmsg(_raw(buf, off, mlen))
     msg.decode()
     kind = ""
@@ -78,7 +78,7 @@ def decode_link(buf: memoryview, off: int, mlen: int) -> Link:
     )
 
 
-def decode_addr(buf: memoryview, off: int, mlen: int) -> Addr | None:
+def decode_addr(buf: bytes, off: int, mlen: int) -> Addr | None:
     msg = ifaddrmsg(_raw(buf, off, mlen))
     msg.decode()
     fam = _FAMILY.get(int(msg["family"]))
@@ -90,7 +90,7 @@ def decode_addr(buf: memoryview, off: int, mlen: int) -> Addr | None:
     return Addr(int(msg["index"]), fam, ipaddress.ip_address(text).packed)
 
 
-def decode_neigh(buf: memoryview, off: int, mlen: int) -> Neigh | None:
+def decode_neigh(buf: bytes, off: int, mlen: int) -> Neigh | None:
     msg = ndmsg(_raw(buf, off, mlen))
     msg.decode()
     fam = _FAMILY.get(int(msg["family"]))
@@ -105,7 +105,7 @@ def decode_neigh(buf: memoryview, off: int, mlen: int) -> Neigh | None:
     return Neigh(int(msg["ifindex"]), fam, ipaddress.ip_address(dst).packed, mac)
 
 
-def decode_nexthop(buf: memoryview, off: int, mlen: int) -> KNexthop | None:
+def decode_nexthop(buf: bytes, off: int, mlen: int) -> KNexthop | None:
     family, _scope, _proto, _resvd, _flags = nl.NHMSG.unpack_from(buf, off + 16)
     nh_id = oif = 0
     gw = b""
@@ -136,6 +136,6 @@ def decode_nexthop(buf: memoryview, off: int, mlen: int) -> KNexthop | None:
     return KNexthop(nh_id, oif, gw_family if gw else 0, gw, blackhole, tuple(group))
 
 
-def nexthop_id(buf: memoryview, off: int, mlen: int) -> int:
+def nexthop_id(buf: bytes, off: int, mlen: int) -> int:
     kn = decode_nexthop(buf, off, mlen)
     return kn.id if kn else 0

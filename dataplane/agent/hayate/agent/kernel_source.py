@@ -37,6 +37,8 @@ _NDMSG = bytes(12)
 _NHMSG = bytes(8)
 _RTMSG = struct.Struct("=BBBBBBBBI")
 _DUMP_RETRIES = 5
+PROGRESS_EVERY = 200_000  # routes planned at a time while a dump streams into a connected forwarder
+_NLMSG_LEN_TYPE = struct.Struct("=IH").unpack_from
 
 
 class ResyncNeeded(Exception):
@@ -68,6 +70,7 @@ class KernelSource:
         self.on_route_change: Callable[[int], None] | None = None
         self.resync_wanted: str | None = None
         self.route_events = 0
+        self._progress: Callable[[], None] | None = None
 
     def close(self) -> None:
         self.events.close()
@@ -78,10 +81,11 @@ class KernelSource:
 
     # ---- dumps ---------------------------------------------------------------------------------------
 
-    def resync(self, overrun: bool = False) -> dict[str, float]:
+    def resync(self, overrun: bool = False, progress: Callable[[], None] | None = None) -> dict[str, float]:
         """Dumps everything and reconciles the mirror. Returns seconds spent per object kind. After an
         overrun the event queue is drained first (see NetlinkSocket.drain)."""
         times: dict[str, float] = {}
+        self._progress = progress
         if overrun:
             self.events.drain()
         for attempt in range(_DUMP_RETRIES):
@@ -142,8 +146,13 @@ class KernelSource:
         seen: dict[RouteKey, int] = {}
         seen_multi: set[tuple[RouteKey, int]] = set()
         route = m.route
+        routes = m.routes
+        dirty = m.dirty
+        entries = m.entries
         only_kernel = not self.routes_all
         intern = m.intern
+        added: dict[tuple[int, int], int] = {}
+        progress = self._progress
         for family in (nl.AF_INET, nl.AF_INET6):
             for table in self.tables:
                 # strict checking lets the kernel filter by table (RTA_TABLE attribute) instead of us
@@ -161,39 +170,62 @@ class KernelSource:
                     if first != rankval:
                         seen_multi.add((key, first))
                         seen_multi.add((key, rankval))
-                    route(True, key, r[2], r[3], r[4], r[5])
+                    if progress is not None and len(dirty) >= PROGRESS_EVERY:
+                        progress()
+                        dirty = m.dirty  # plan() started a new one
+                    if key not in routes:  # the common case of a first dump, inlined
+                        fresh = (rankval, r[4], r[5])
+                        routes[key] = entries.setdefault(fresh, fresh)
+                        dirty[key] = None
+                        counted = (key[0], r[4])
+                        added[counted] = added.get(counted, 0) + 1
+                    else:
+                        route(True, key, r[2], r[3], r[4], r[5])
+        for counted, n in added.items():
+            m.route_counts[counted] = m.route_counts.get(counted, 0) + n
         return m.sweep_routes(self.ranks, seen, seen_multi)
 
     # ---- events --------------------------------------------------------------------------------------
 
     def read(self, budget: int = 200_000) -> int:
-        """Applies queued events (up to about `budget` messages). Returns how many were read.
-        Raises ResyncNeeded on ENOBUFS."""
+        """Applies queued events (up to `budget` datagrams). Returns how many were read.
+        Raises ResyncNeeded on ENOBUFS. The hot loop of a burst: parsing is inlined."""
         m = self.mirror
+        route = m.route
         tables = self.tables
         intern = m.intern
         only_kernel = not self.routes_all
+        recv = self.events.recv
+        hdr = _NLMSG_LEN_TYPE
         count = 0
-        while count < budget:
-            got = 0
-            try:
-                for mtype, _flags, buf, off, mlen in self.events.events():
-                    got += 1
-                    if mtype == nl.RTM_NEWROUTE or mtype == nl.RTM_DELROUTE:
-                        r = decode_route(buf, off, mlen, mtype, tables, intern)
+        routes = 0
+        try:
+            while count < budget:
+                data = recv()
+                if data is None:
+                    break
+                count += 1
+                n = len(data)
+                off = 0
+                while off + 16 <= n:
+                    mlen, mtype = hdr(data, off)
+                    if mlen < 16:
+                        break
+                    if mtype == 24 or mtype == 25:  # RTM_NEWROUTE, RTM_DELROUTE
+                        r = decode_route(data, off, mlen, mtype, tables, intern)
                         if r is not None and not (only_kernel and r[4] != nl.RTPROT_KERNEL):
-                            m.route(*r)
-                            self.route_events += 1
+                            route(*r)
+                            routes += 1
                     else:
-                        self._other(mtype, buf, off, mlen)
-            except Overrun:
-                raise ResyncNeeded("enobufs") from None
-            if not got:
-                break
-            count += got
+                        self._other(mtype, data, off, mlen)
+                    off += (mlen + 3) & ~3
+        except Overrun:
+            raise ResyncNeeded("enobufs") from None
+        finally:
+            self.route_events += routes
         return count
 
-    def _other(self, mtype: int, buf: memoryview, off: int, mlen: int) -> None:
+    def _other(self, mtype: int, buf: bytes, off: int, mlen: int) -> None:
         m = self.mirror
         if mtype == nl.RTM_NEWLINK or mtype == nl.RTM_DELLINK:
             link = kernel.decode_link(buf, off, mlen)

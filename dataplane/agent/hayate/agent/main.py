@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from hayate.agent import config as configmod
@@ -82,7 +83,7 @@ class Agent:
     # ---- lifecycle -----------------------------------------------------------------------------------
 
     def run(self) -> None:
-        self.resync("start")
+        self._start()
         while not self.stopping and not self.fwd.connected:
             self._try_connect()
             if not self.fwd.connected:
@@ -95,6 +96,42 @@ class Agent:
         log.info("ready: forwarder FIB holds %d entries", len(self.mirror.fib))
         while not self.stopping:
             self.step()
+
+    def _start(self) -> None:
+        """The first sync. With the forwarder already up, its state is adopted first and the kernel's routes
+        are applied while the dump still streams in (the forwarder inserts on its core meanwhile); stale
+        entries go once the dump is complete. Without it, the kernel is dumped and the loop connects later."""
+        try:
+            self.fwd.connect()
+            self.mirror.set_tap_ports({**self.cfg.tap_ports(), **self.fwd.port_taps})
+            self.fwd.begin_reconcile(self.mirror, mark_stale=False)
+        except (ControlError, OSError) as exc:
+            log.info("forwarder at %s not reachable yet (%s): will connect when it is", self.cfg.socket, exc)
+            self.fwd.close()
+            self.resync("start")
+            return
+        streaming = True
+
+        def partial() -> None:
+            nonlocal streaming
+            if not streaming:
+                return
+            try:
+                self.fwd.partial(self.mirror)
+            except (ControlError, OSError) as exc:
+                log.error("forwarder refused a batch during the first sync (%s): reconciling later", exc)
+                streaming = False
+                self._lost_forwarder()
+
+        self.resync("start", progress=partial)
+        if not streaming:
+            return
+        try:
+            self.fwd.end_reconcile(self.mirror)
+            self._first_change = None
+        except (ControlError, OSError) as exc:
+            log.error("forwarder refused the first sync (%s): reconciling again", exc)
+            self._lost_forwarder()
 
     def step(self, timeout: float = 0.5) -> None:
         self._wait(timeout)
@@ -145,10 +182,10 @@ class Agent:
         if n and self._first_change is None:
             self._first_change = time.monotonic()
 
-    def resync(self, cause: str) -> None:
+    def resync(self, cause: str, progress: Callable[[], None] | None = None) -> None:
         self.resyncs[cause] += 1
         t0 = time.monotonic()
-        times = self.kernel.resync(overrun=cause == "enobufs")
+        times = self.kernel.resync(overrun=cause == "enobufs", progress=progress)
         log.info(
             "resync (%s) of the kernel view done in %.2f s (%s)",
             cause,

@@ -106,7 +106,7 @@ class Mirror:
         forwarder's PORTS reply."""
         self.tap_ports = dict(tap_ports)
         self.intern = Interner()
-        self._entries: dict[Entry, Entry] = {}  # shared entries: a full table has few distinct ones
+        self.entries: dict[Entry, Entry] = {}  # shared entries: a full table has few distinct ones
         # kernel view
         self.links: dict[int, Link] = {}
         self.iface: dict[int, PortVlan] = {}  # ifindex -> (port, vlan) of forwarder interfaces
@@ -130,7 +130,9 @@ class Mirror:
         self.refs: dict[int, int] = {}
         self.bindings: dict[Target, int] = {}
         # pending work
-        self.dirty: set[RouteKey] = set()
+        # prefixes to look at, in the order they changed (a dict as an ordered set): a full dump arrives in
+        # address order, and the forwarder inserts routes in address order several times faster than at random
+        self.dirty: dict[RouteKey, None] = {}
         self._nh_set: dict[int, NextHop] = {}
         self._nhg_set: dict[int, NextHopGroup] = {}
         self._gc: set[int] = set()
@@ -146,7 +148,7 @@ class Mirror:
         best = self.routes.get(key)
         if new:
             fresh: Entry = (rankval, proto, target)
-            entry = self._entries.setdefault(fresh, fresh)
+            entry = self.entries.setdefault(fresh, fresh)
             if best is None:
                 self.routes[key] = entry
                 self._count(key[0], proto, 1)
@@ -154,8 +156,9 @@ class Mirror:
                 if best is entry:
                     return
                 self.routes[key] = entry
-                self._count(key[0], best[1], -1)
-                self._count(key[0], proto, 1)
+                if best[1] != proto:
+                    self._count(key[0], best[1], -1)
+                    self._count(key[0], proto, 1)
             elif rankval < best[0]:
                 self.others.setdefault(key, []).append(best)
                 self.routes[key] = entry
@@ -187,14 +190,14 @@ class Mirror:
                 self._count(key[0], nxt[1], 1)
             else:
                 del self.routes[key]
-        self.dirty.add(key)
+        self.dirty[key] = None
 
     def drop_route_prefix(self, key: RouteKey) -> None:
         """Removes every entry of a prefix (a resync sweep)."""
         best = self.routes.pop(key, None)
         if best is not None:
             self._count(key[0], best[1], -1)
-            self.dirty.add(key)
+            self.dirty[key] = None
         self.others.pop(key, None)
 
     def _count(self, family: int, proto: int, delta: int) -> None:
@@ -217,7 +220,7 @@ class Mirror:
                 self.local[key] = n
             else:
                 del self.local[key]
-        self.dirty.add(key)
+        self.dirty[key] = None
 
     def neigh(self, new: bool, n: Neigh) -> None:
         nk = (n.index, n.family, n.addr)
@@ -241,10 +244,10 @@ class Mirror:
         hk = host_key(family, addr)
         if self.neighs.get(nk) and _host_route_ok(family, addr):
             self.neigh_hosts[hk] = nk
-            self.dirty.add(hk)
+            self.dirty[hk] = None
         elif self.neigh_hosts.get(hk) == nk:
             del self.neigh_hosts[hk]
-            self.dirty.add(hk)
+            self.dirty[hk] = None
 
     def link(self, new: bool, link: Link) -> None:
         old = self.links.get(link.index)
@@ -346,8 +349,8 @@ class Mirror:
         for nk, mac in self.neighs.items():
             if mac and nk[0] in iface and _host_route_ok(nk[1], nk[2]):
                 hosts[host_key(nk[1], nk[2])] = nk
-        self.dirty.update(hosts.keys() ^ self.neigh_hosts.keys())
-        self.dirty.update(k for k, nk in hosts.items() if self.neigh_hosts.get(k) != nk)
+        self.dirty.update(dict.fromkeys(hosts.keys() ^ self.neigh_hosts.keys()))
+        self.dirty.update(dict.fromkeys(k for k, nk in hosts.items() if self.neigh_hosts.get(k) != nk))
         self.neigh_hosts = hosts
 
     def set_tap_ports(self, tap_ports: dict[str, PortVlan]) -> None:
@@ -521,8 +524,8 @@ class Mirror:
             if fresh != nh or (nh not in RESERVED and nh not in self.leaf_of and nh not in self.group_of):
                 changed.add(target)
         if changed:
-            self.dirty.update(k for k, e in self.routes.items() if e[2] in changed)
-        self.dirty.update(self.neigh_hosts)
+            self.dirty.update(dict.fromkeys(k for k, e in self.routes.items() if e[2] in changed))
+        self.dirty.update(dict.fromkeys(self.neigh_hosts))
 
     # ---- planning ------------------------------------------------------------------------------------
 
@@ -535,10 +538,24 @@ class Mirror:
         fib = self.fib
         refs = self.refs
         want = self.want
+        local = self.local
+        routes_get = self.routes.get
+        bindings = self.bindings
+        resolve = self._resolve
         adds: list[tuple[RouteKey, int]] = []
         dels: list[RouteKey] = []
         for key in self.dirty:
-            nh = want(key)
+            # want(key), inlined for the common case: a source route whose target is already bound
+            if key in local:
+                nh: int | None = NH_LOCAL
+            else:
+                entry = routes_get(key)
+                if entry is not None:
+                    nh = bindings.get(entry[2])
+                    if nh is None:
+                        nh = bindings[entry[2]] = resolve(entry[2])
+                else:
+                    nh = want(key)
             have = fib.get(key)
             if nh == have:
                 continue
@@ -552,7 +569,7 @@ class Mirror:
                     refs[nh] = refs.get(nh, 0) + 1
             if have is not None and have not in RESERVED:
                 self._deref(have)
-        self.dirty = set()
+        self.dirty = {}
         plan = Plan(route_add=adds, route_del=dels)
         self._collect(plan)
         plan.nh_set = [nh for nh in self._nh_set.values() if nh.id in self.nh_content]
@@ -598,7 +615,12 @@ class Mirror:
     # ---- forwarder reconciliation --------------------------------------------------------------------
 
     def adopt(
-        self, routes: list[tuple[RouteKey, int]], nexthops: list[NextHop], groups: list[NextHopGroup]
+        self,
+        routes: list[tuple[RouteKey, int]],
+        nexthops: list[NextHop],
+        groups: list[NextHopGroup],
+        *,
+        mark_stale: bool = True,
     ) -> None:
         """Starts the forwarder view over from the forwarder's own dump (agent start, forwarder restart, a
         failed request). Existing next hops and groups whose content a new one needs are reused, so that
@@ -629,7 +651,17 @@ class Mirror:
                 self.refs[nh] = self.refs.get(nh, 0) + 1
         self._gc = set(self.nh_content) | set(self.group_members)
         self._rebind = False
-        self.dirty = set(self.fib) | set(self.routes) | set(self.local) | set(self.neigh_hosts)
+        self.dirty = dict.fromkeys(self.routes)
+        for extra in (self.local, self.neigh_hosts):
+            self.dirty.update(dict.fromkeys(extra))
+        if mark_stale:
+            self.mark_stale()
+
+    def mark_stale(self) -> None:
+        """Marks the forwarder's routes for a look: those the sources do not have are removed by the next
+        plan. With `adopt(mark_stale=False)` the agent can stream plans while a dump is still arriving (only
+        adding and changing) and call this once the dump is complete."""
+        self.dirty.update(dict.fromkeys(self.fib))
 
     def finish_adopt(self) -> None:
         self._adopt_nh, self._adopt_nhg = {}, {}

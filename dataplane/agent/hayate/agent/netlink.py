@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from hayate.agent import nlconst as nl
 
-Message = tuple[int, int, memoryview, int, int]  # type, flags, buffer, offset, length
+Message = tuple[int, int, bytes, int, int]  # type, flags, buffer, offset, length
 
 RECV_SIZE = 1 << 20
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; not exported by Python's socket module
@@ -65,7 +65,7 @@ class NetlinkSocket:
         interrupted = False
         while True:
             n = self.sock.recv_into(self._buf)
-            view = memoryview(self._buf)[:n]
+            view = bytes(memoryview(self._buf)[:n])
             off = 0
             while off + 16 <= n:
                 mlen, rtype, flags, rseq, _pid = nl.NLMSG_HDR.unpack_from(view, off)
@@ -104,21 +104,29 @@ class NetlinkSocket:
                 continue
             dropped += n
 
-    def events(self) -> Iterator[Message]:
-        """The messages of one non-blocking read (nothing if none is queued). Raises Overrun on ENOBUFS."""
+    def recv(self) -> bytes | None:
+        """One queued datagram (a multicast notification is one message), or None if none is queued.
+        Raises Overrun on ENOBUFS."""
         try:
             n = self.sock.recv_into(self._buf, 0, socket.MSG_DONTWAIT)
         except BlockingIOError:
-            return
+            return None
         except OSError as exc:
             if exc.errno == errno.ENOBUFS:
                 raise Overrun() from exc
             raise
-        view = memoryview(self._buf)[:n]
+        return bytes(memoryview(self._buf)[:n])
+
+    def events(self) -> Iterator[Message]:
+        """The messages of one non-blocking read (nothing if none is queued). Raises Overrun on ENOBUFS."""
+        data = self.recv()
+        if data is None:
+            return
+        n = len(data)
         off = 0
         while off + 16 <= n:
-            mlen, rtype, flags, _seq, _pid = nl.NLMSG_HDR.unpack_from(view, off)
+            mlen, rtype, flags, _seq, _pid = nl.NLMSG_HDR.unpack_from(data, off)
             if mlen < 16:
                 break
-            yield rtype, flags, view, off, mlen
+            yield rtype, flags, data, off, mlen
             off += (mlen + 3) & ~3

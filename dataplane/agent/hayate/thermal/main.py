@@ -2,6 +2,7 @@
 
 hayate-thermal check     read all sensors, raise/clear alerts, write metrics, remember state (the timer's job)
 hayate-thermal show      read all sensors and print them; changes nothing
+hayate-thermal config    check the configuration file and print what it means
 hayate-thermal decode F  decode an EEPROM dump (ethtool -m IF raw on hex, or DPDK's flat layout)
 """
 
@@ -113,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("check", help="read, alert, write metrics, remember state (default)")
     sub.add_parser("show", help="read and print, change nothing")
+    sub.add_parser("config", help="check the configuration file and print what it means")
     dec = sub.add_parser("decode", help="decode an EEPROM dump file")
     dec.add_argument("file")
     dec.add_argument(
@@ -130,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hayate-thermal: {args.config}: {exc}", file=sys.stderr)
         return 2
+    if args.command == "config":
+        print(json.dumps(asdict(config), indent=2))
+        return 0
     samples = monitor.collect(config)
     if args.command == "show":
         states = monitor.load_state(config.state_file)

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Forwarding throughput from 1 to N lcores on a many-core machine: hayate-fwd against DPDK's l3fwd in FIB mode
+# (and testpmd io, the harness ceiling, where dpdk-testpmd is installed), 64-byte frames, full IPv4 table,
+# one net_pcap vdev (infinite_rx) per lcore into net_null. Meant to run once, unattended, in ~8 minutes:
+#   scripts/bench-fwd-scaling.sh [MAX_LCORES]      (default: up to 14, at most CPUs - 2)
+# It builds the project here first (scripts/build.sh build-scaling), then l3fwd with full-table limits.
+# Environment:
+#   OUT             folder for the results: bench-fwd-scaling.txt (the report, or what is missing), .json (the
+#                   figures), .log (every step), logs/ (each engine's output); default build-scaling/
+#   HAYATE_DATA     folder with rib4.txt.gz; default ../shared/data, then shared/data, then out/data
+#   SCALING_LCORES  lcore counts to measure, e.g. 1,2,4,8,14 (default: 1,2,4,6,8,10,12,14 up to the maximum)
+#   SCALING_BUILD   use this existing build folder instead of building build-scaling (to try the script)
+#   SCALING_CPUS    CPUs of the forwarding lcores (default: auto, one per physical core first, not CPU 0 nor the
+#                   last); SCALING_MIN_CPUS (default 4) lets a small machine try the script.
+# The table lives outside the repository (../shared/data): on a machine that gets only the working tree, copy
+# ../shared/data/rib4.txt.gz to out/data/ (ignored by git) and carry out/data with it.
+# Anything missing (DPDK, meson, the table, root, hugepages) is listed at once, in the results file too.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+started=$(date +%s)
+out=${OUT:-$root/build-scaling}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+results=$out/bench-fwd-scaling.log
+report=$out/bench-fwd-scaling.txt
+: >"$results"
+rm -f "$report"
+say() { echo "$*" | tee -a "$results" >&2; }
+
+# ---- what this machine lacks, all of it at once
+missing=()
+for cmd in meson ninja cc pkg-config python3 perl flock lscpu; do
+	command -v "$cmd" >/dev/null || missing+=("command $cmd")
+done
+if command -v python3 >/dev/null && ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+	missing+=("Python >= 3.10 (python3 is $(python3 -V 2>&1))")
+fi
+if command -v pkg-config >/dev/null; then
+	pkg-config --atleast-version=22.11 libdpdk 2>/dev/null ||
+		missing+=("DPDK >= 22.11 development files (pkg-config libdpdk: $(pkg-config --modversion libdpdk 2>&1 | head -1); Debian: libdpdk-dev dpdk)")
+	pkg-config --exists jansson 2>/dev/null || missing+=("jansson development files (Debian: libjansson-dev)")
+	pkg-config --exists libsystemd 2>/dev/null || missing+=("libsystemd development files (Debian: libsystemd-dev)")
+	if pkg-config --exists libdpdk 2>/dev/null; then
+		libdir=$(pkg-config --variable=libdir libdpdk)
+		for pmd in net_pcap net_null; do
+			find "$libdir" -name "librte_${pmd}.so*" 2>/dev/null | grep -q . ||
+				missing+=("DPDK driver $pmd (librte_${pmd}.so under $libdir)")
+		done
+	fi
+fi
+[ -f /usr/share/dpdk/examples/l3fwd/main.c ] || missing+=("/usr/share/dpdk/examples/l3fwd (Debian: dpdk-doc)")
+data=
+for d in "${HAYATE_DATA:-}" "$root/../shared/data" "$root/shared/data" "$root/out/data"; do
+	if [ -n "$d" ] && [ -f "$d/rib4.txt.gz" ]; then data=$d; break; fi
+done
+[ -n "$data" ] || missing+=("the table rib4.txt.gz (set HAYATE_DATA, or carry it to out/data/rib4.txt.gz)")
+[ "$(id -u)" = 0 ] || missing+=("root (hugepages, EAL)")
+[ -w /proc/sys/vm/nr_hugepages ] || say "note: /proc/sys/vm/nr_hugepages is not writable: running without hugepages (--no-huge), which is 2-3x slower"
+ncpu=$(nproc)
+[ "$ncpu" -ge "${SCALING_MIN_CPUS:-4}" ] || missing+=("at least ${SCALING_MIN_CPUS:-4} CPUs (this machine has $ncpu)")
+say "machine: $ncpu CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
+if ((${#missing[@]})); then
+	say "bench-fwd-scaling: cannot run, missing:"
+	for m in "${missing[@]}"; do say "  - $m"; done
+	cp "$results" "$report"
+	exit 2
+fi
+
+# ---- build
+build=${SCALING_BUILD:-}
+if [ -n "$build" ]; then
+	build=$(cd "$build" && pwd)
+	say "== using the build in $build"
+else
+	build=$root/build-scaling
+	say "== build (scripts/build.sh build-scaling)"
+	if ! scripts/build.sh build-scaling -Dmarch=native >"$out/build.log" 2>&1; then
+		# Another component's unit test or tool may not build; the forwarder alone is enough here.
+		ninja -C build-scaling fwd/hayate-fwd >>"$out/build.log" 2>&1 ||
+			{ say "build of fwd/hayate-fwd failed:"; tail -20 "$out/build.log" | tee -a "$results" >&2; exit 1; }
+		say "note: the full build failed (see $out/build.log); fwd/hayate-fwd built alone"
+	fi
+	say "build done in $(($(date +%s) - started)) s"
+fi
+[ -x "$build/fwd/hayate-fwd" ] || { say "no $build/fwd/hayate-fwd"; exit 1; }
+
+# ---- lcore counts: CPU 0 runs the manager (hayate-fwd) or main lcore (testpmd); the last CPU is left to this
+# runner and the kernel.
+max=${1:-14}
+cpus=${SCALING_CPUS:-auto}
+if [ "$cpus" = auto ]; then
+	((max > ncpu - 2)) && max=$((ncpu - 2))
+else
+	n_listed=$(echo "$cpus" | tr ',' '\n' | grep -c .)
+	((max > n_listed)) && max=$n_listed
+fi
+counts=${SCALING_LCORES:-}
+if [ -z "$counts" ]; then
+	for n in 1 2 4 6 8 10 12 14; do ((n <= max)) && counts+=${counts:+,}$n; done
+	((max > 1)) && [[ ",$counts," != *",$max,"* ]] && counts+=,$max
+fi
+engines=hayate,l3fwd-fib
+command -v dpdk-testpmd >/dev/null && engines=testpmd-io,$engines
+frames=65536
+say "lcores $counts; engines $engines; table $data/rib4.txt.gz"
+
+# ---- hugepages: each lcore's pcap copy (~82k mbufs of 2.3 KB) plus the tables, with room to spare.
+pages=$((max * 100 + 1024))
+no_huge=()
+exec 9>/tmp/hayate-hugepages.lock
+flock 9
+old_pages=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)
+runner=
+cleanup() {
+	if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
+		kill -TERM "$runner" 2>/dev/null
+		wait "$runner" 2>/dev/null
+	fi
+	[ -w /proc/sys/vm/nr_hugepages ] && echo "$old_pages" >/proc/sys/vm/nr_hugepages
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ -w /proc/sys/vm/nr_hugepages ]; then
+	echo $((old_pages + pages)) >/proc/sys/vm/nr_hugepages
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$got" -lt $((old_pages + pages)) ]; then
+		say "note: asked for $((old_pages + pages)) hugepages, got $got: running without hugepages"
+		no_huge=(--no-huge $((max * 220 + 2048)))
+	fi
+else
+	no_huge=(--no-huge $((max * 220 + 2048)))
+fi
+
+# ---- traffic and l3fwd
+say "== traffic and l3fwd"
+python3 dataplane/bench/fwd/traffic.py --table "$data/rib4.txt.gz" --out "$out/traffic" --streams "$max" \
+	--frames "$frames" --profiles 64 2>&1 | tee -a "$results" >&2
+dataplane/bench/fwd/build-l3fwd.sh "$out/l3fwd-build" $((max * (frames + 16384))) 2>&1 | tee -a "$results" >&2
+[ -x "$out/l3fwd-build/dpdk-l3fwd" ] || { say "l3fwd build failed"; exit 1; }
+say "ready after $(($(date +%s) - started)) s"
+
+# ---- run: short windows, one start each, so that 8 counts x 3 engines fit the time
+PYTHONPATH=$root/dataplane/agent python3 dataplane/bench/fwd/run.py \
+	--traffic "$out/traffic" --workdir "$out/logs" --l3fwd "$out/l3fwd-build/dpdk-l3fwd" \
+	--hayate "$build/fwd/hayate-fwd" --engines "$engines" --profiles 64 --lcores "$counts" \
+	--cpus "$cpus" --main-cpu 0 --frames "$frames" --starts 1 --windows 3 --window 1 --warmup 1.5 \
+	--json "$out/bench-fwd-scaling.json" "${no_huge[@]}" >>"$results" 2>&1 &
+runner=$!
+wait "$runner"
+rc=$?
+runner=
+say "finished in $(($(date +%s) - started)) s (rc $rc); report $report, figures $out/bench-fwd-scaling.json"
+if [ -f "$report" ]; then
+	{ grep -m1 '^machine:' "$results"; cat "$report"; } | tee "$report.tmp"
+	mv "$report.tmp" "$report"
+else
+	tail -30 "$results"
+fi
+exit "$rc"

@@ -1,0 +1,115 @@
+"""The forwarding benchmark's traffic generator (dataplane/bench/fwd/traffic.py) and its ratio arithmetic
+(run.py): the frames it writes are what the benchmark claims they are."""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+import struct
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "dataplane" / "bench" / "fwd"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_fwd_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+traffic = load("traffic")
+run = load("run")
+
+TABLE = ["10.0.0.0/8", "192.0.2.0/24", "198.51.100.128/25", "203.0.113.7/32", "0.0.0.0/0"]
+
+
+def read_pcap(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    magic, major, minor, _, _, _, linktype = struct.unpack_from("<IHHiIII", data)
+    assert (magic, major, minor, linktype) == (0xA1B2C3D4, 2, 4, 1)
+    frames, off = [], 24
+    while off < len(data):
+        _, _, incl, orig = struct.unpack_from("<IIII", data, off)
+        assert incl == orig
+        frames.append(data[off + 16 : off + 16 + incl])
+        off += 16 + incl
+    return frames
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Path:
+    table = tmp_path / "rib4.txt"
+    table.write_text("# test table\n" + "\n".join(TABLE) + "\n")
+    out = tmp_path / "out"
+    assert traffic.main(["--table", str(table), "--out", str(out), "--streams", "2", "--frames", "240"]) == 0
+    return out
+
+
+def test_frames_are_valid_ipv4_udp_to_destinations_inside_the_table(generated: Path) -> None:
+    routes = [ipaddress.IPv4Network(p) for p in TABLE if not p.endswith("/0")]
+    for stream in range(2):
+        frames = read_pcap(generated / f"imix-{stream}.pcap")
+        assert len(frames) == 240
+        for frame in frames:
+            dst_mac, _, ethertype = struct.unpack_from("!6s6sH", frame)
+            assert dst_mac == bytes([0x02, 0x70, 0x63, 0x61, 0x70, stream])  # net_pcap's n-th port MAC
+            assert ethertype == 0x0800
+            header = frame[14:34]
+            assert header[0] == 0x45 and header[8] == 64 and header[9] == 17
+            assert sum(struct.unpack("!10H", header)) % 0xFFFF == 0  # the checksum verifies
+            assert struct.unpack_from("!H", header, 2)[0] == len(frame) - 14
+            dst = ipaddress.IPv4Address(header[16:20])
+            assert any(dst in net for net in routes), f"{dst} is in no prefix of the table"
+
+
+def test_imix_sizes_are_7_4_1_of_64_570_1518_on_the_wire(generated: Path) -> None:
+    sizes = Counter(len(f) + 4 for f in read_pcap(generated / "imix-0.pcap"))  # + FCS
+    assert sizes == {64: 140, 570: 80, 1518: 20}
+    assert {len(f) + 4 for f in read_pcap(generated / "64-1.pcap")} == {64}
+
+
+def test_streams_differ_so_each_lcore_sees_its_own_flows(generated: Path) -> None:
+    a, b = read_pcap(generated / "64-0.pcap"), read_pcap(generated / "64-1.pcap")
+    assert {f[26:38] for f in a}.isdisjoint({f[26:38] for f in b})
+
+
+def test_route_files_hold_the_table_without_the_default_route(generated: Path) -> None:
+    expected = [p for p in TABLE if not p.endswith("/0")]
+    assert (generated / "routes4.txt").read_text().split() == expected
+    assert (generated / "l3fwd-v4.rules").read_text().splitlines() == [f"R{p} 0" for p in expected]
+    assert (generated / "l3fwd-v6.rules").read_text().startswith("R2001:db8::/32 ")
+
+
+def test_a_bad_table_line_is_named(tmp_path: Path) -> None:
+    table = tmp_path / "bad.txt"
+    table.write_text("10.0.0.0/8\n\n10.1.0.0/33\n")
+    with pytest.raises(ValueError, match=r"bad.txt:3: not an IPv4 prefix"):
+        traffic.read_table(table)
+
+
+def result(engine: str, lcores: int, mpps: float, cpu: float = 1.0) -> object:
+    return run.Result("64", lcores, engine, [run.Window(mpps, cpu)])
+
+
+def test_ratios_compare_hayate_with_the_better_l3fwd_and_scaling_per_lcore() -> None:
+    results = [
+        result("testpmd-io", 1, 50.0),
+        result("l3fwd-lpm", 1, 20.0),
+        result("l3fwd-fib", 1, 25.0, cpu=0.5),  # the better one per CPU (50), not in wall Mpps
+        result("hayate", 1, 30.0),
+        result("hayate", 2, 54.0),
+    ]
+    ratios = {r.what.strip(): r for r in run.ratio_lines(results)}
+    vs_l3fwd = ratios["64 1 lcore(s): hayate / better l3fwd"]
+    assert vs_l3fwd.wall == pytest.approx(30 / 25) and vs_l3fwd.per_cpu == pytest.approx(30 / 50)
+    assert ratios["64 1 lcore(s): hayate / testpmd io"].wall == pytest.approx(0.6)
+    scaling = ratios["64 hayate: 2 lcores / 1, per lcore added"]
+    assert scaling.wall == pytest.approx(54 / 30 / 2) and scaling.target == pytest.approx(0.9)
