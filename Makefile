@@ -53,4 +53,5 @@ image: deps
 	.venv/bin/ansible-playbook -i inventory/lab playbooks/image.yml $(IMAGE_ARGS)
 
 image-vm-test: deps
-	HAYATE_IMAGE_FULL=1 .venv/bin/pytest -ra tests/image/test_image_full.py
+	HAYATE_IMAGE_FULL=1 HAYATE_IMAGE_ROLES=hayate,tuning,dataplane,frr,agent,nic_thermal \
+		.venv/bin/pytest -ra tests/image/test_image_full.py

@@ -2,7 +2,7 @@
 """Write the manifest of a built image: artefacts with their SHA-256, build inputs and package versions.
 
 Reads the build inputs as a JSON object (--inputs) and the image's `dpkg-query -W` listing (--packages,
-`name<TAB>version<TAB>arch` per line); hashes each artefact given with --artefact KIND=PATH. Writes the
+`name version arch` per line); hashes each artefact given with --artefact KIND=PATH. Writes the
 manifest as JSON and a SHA256SUMS file (--sums) for the artefacts (`sha256sum -c` checks it).
 """
 
@@ -12,7 +12,7 @@ import argparse
 import hashlib
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,22 +29,24 @@ def sha256_of(path: Path) -> str:
 
 
 def parse_packages(text: str) -> list[dict[str, str]]:
-    """`dpkg-query -W -f='${Package}\\t${Version}\\t${Architecture}\\n'` output, sorted by name."""
+    """`dpkg-query -W -f='${Package} ${Version} ${Architecture}\\n'` output, sorted by name."""
     packages = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        fields = line.split("\t")
+        fields = line.split()
         if len(fields) != 3 or not all(fields):
             raise ValueError(f"package listing line {number}: expected name, version, arch: {line!r}")
         packages.append({"name": fields[0], "version": fields[1], "arch": fields[2]})
     return sorted(packages, key=lambda p: p["name"])
 
 
-def build_manifest(inputs: dict[str, Any], packages: list[dict[str, str]], artefacts: dict[str, Path]) -> dict[str, Any]:
+def build_manifest(
+    inputs: dict[str, Any], packages: list[dict[str, str]], artefacts: dict[str, Path]
+) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
-        "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "inputs": inputs,
         "artefacts": {
             kind: {"file": path.name, "size": path.stat().st_size, "sha256": sha256_of(path)}

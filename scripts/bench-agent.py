@@ -321,6 +321,8 @@ class Bench:
         actual = self.forwarder_fib()
         missing = sum(1 for k, v in expected.items() if actual.get(k) != v)
         extra = sum(1 for k in actual if k not in expected)
+        log = (self.workdir / "agent.log").read_text().splitlines()
+        self.results["initial_sync_log"] = [line for line in log if "dump" in line or "reconciled" in line]
         self.results["initial_sync"] = {
             "seconds": round(t1 - t0, 2),
             "fib_entries": len(actual),
@@ -356,6 +358,22 @@ class Bench:
             "burst_start_to_fib_s": round(t_fib - t0, 2),
             "kernel_done_to_fib_s": round(t_fib - t_kernel, 2),
             "sampled_wrong": wrong,
+            **self.rss_mb(),
+        }
+
+    def restart(self) -> None:
+        """The agent stopped and started again over a forwarder holding the full FIB: it must reconcile
+        without flushing, sending (almost) nothing."""
+        self.stop_agent()
+        mark = len((self.workdir / "agent.log").read_text())
+        t0, t1 = self.start_agent()
+        log = (self.workdir / "agent.log").read_text()[mark:]
+        m = re.search(r"reconciled with the forwarder \((\d+) routes.*?: \+(\d+) -(\d+) routes", log)
+        self.results["restart"] = {
+            "seconds": round(t1 - t0, 2),
+            "found": int(m.group(1)) if m else -1,
+            "added": int(m.group(2)) if m else -1,
+            "removed": int(m.group(3)) if m else -1,
             **self.rss_mb(),
         }
 
@@ -413,6 +431,8 @@ class Bench:
             self.initial_sync(expected)
             print(f"bench-agent: burst of {BURST} changes", file=sys.stderr)
             self.burst()
+            print("bench-agent: agent restart over the full FIB", file=sys.stderr)
+            self.restart()
             print("bench-agent: FPM source", file=sys.stderr)
             self.fpm(raw)
         finally:
@@ -424,7 +444,7 @@ class Bench:
 
 
 def report(r: dict[str, Any]) -> str:
-    d, s, b, f = r["decoder"], r["initial_sync"], r["burst"], r["fpm"]
+    d, s, b, f, rs = r["decoder"], r["initial_sync"], r["burst"], r["fpm"], r["restart"]
     target = "target <= 10 s"
     rows = [
         (
@@ -451,6 +471,11 @@ def report(r: dict[str, Any]) -> str:
             "FPM source, full table replayed",
             f"{f['seconds']} s",
             f"{f['routes']:,} routes; RSS {f['VmRSS']} MB, peak {f['VmHWM']} MB",
+        ),
+        (
+            "agent restart over the full FIB, to READY",
+            f"{rs['seconds']} s",
+            f"{rs['found']:,} routes found, +{rs['added']} -{rs['removed']} sent",
         ),
         ("kernel: ip -force -batch of the tables", f"{r['kernel_load_s']} s", "for reference"),
     ]

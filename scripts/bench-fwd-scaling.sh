@@ -6,7 +6,8 @@
 # It builds the project here first (scripts/build.sh build-scaling), then l3fwd with full-table limits.
 # Environment:
 #   OUT             folder for the results: bench-fwd-scaling.txt (the report, or what is missing), .json (the
-#                   figures), .log (every step), logs/ (each engine's output); default build-scaling/
+#                   figures), .log (every step), logs/ (each engine's output); default build-scaling/results.
+#                   The bulky parts (pcaps, l3fwd's build) stay in build-scaling/work.
 #   HAYATE_DATA     folder with rib4.txt.gz; default ../shared/data, then shared/data, then out/data
 #   SCALING_LCORES  lcore counts to measure, e.g. 1,2,4,8,14 (default: 1,2,4,6,8,10,12,14 up to the maximum)
 #   SCALING_BUILD   use this existing build folder instead of building build-scaling (to try the script)
@@ -19,8 +20,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 started=$(date +%s)
-out=${OUT:-$root/build-scaling}
-mkdir -p "$out"
+out=${OUT:-$root/build-scaling/results}
+work=$root/build-scaling/work
+mkdir -p "$out" "$work"
 out=$(cd "$out" && pwd)
 results=$out/bench-fwd-scaling.log
 report=$out/bench-fwd-scaling.txt
@@ -30,7 +32,7 @@ say() { echo "$*" | tee -a "$results" >&2; }
 
 # ---- what this machine lacks, all of it at once
 missing=()
-for cmd in meson ninja cc pkg-config python3 perl flock lscpu; do
+for cmd in meson ninja cc pkg-config python3 perl flock; do
 	command -v "$cmd" >/dev/null || missing+=("command $cmd")
 done
 if command -v python3 >/dev/null && ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
@@ -75,11 +77,12 @@ if [ -n "$build" ]; then
 else
 	build=$root/build-scaling
 	say "== build (scripts/build.sh build-scaling)"
-	if ! scripts/build.sh build-scaling -Dmarch=native >"$out/build.log" 2>&1; then
+	if ! scripts/build.sh build-scaling -Dmarch=native >"$work/build.log" 2>&1; then
 		# Another component's unit test or tool may not build; the forwarder alone is enough here.
-		ninja -C build-scaling fwd/hayate-fwd >>"$out/build.log" 2>&1 ||
-			{ say "build of fwd/hayate-fwd failed:"; tail -20 "$out/build.log" | tee -a "$results" >&2; exit 1; }
-		say "note: the full build failed (see $out/build.log); fwd/hayate-fwd built alone"
+		ninja -C build-scaling fwd/hayate-fwd >>"$work/build.log" 2>&1 ||
+			{ say "build of fwd/hayate-fwd failed:"; tail -30 "$work/build.log" | tee -a "$results" >&2; exit 1; }
+		say "note: the full build failed, fwd/hayate-fwd built alone; the first error:"
+		grep -m3 -B2 -A8 'error' "$work/build.log" | tee -a "$results" >&2
 	fi
 	say "build done in $(($(date +%s) - started)) s"
 fi
@@ -105,8 +108,9 @@ command -v dpdk-testpmd >/dev/null && engines=testpmd-io,$engines
 frames=65536
 say "lcores $counts; engines $engines; table $data/rib4.txt.gz"
 
-# ---- hugepages: each lcore's pcap copy (~82k mbufs of 2.3 KB) plus the tables, with room to spare.
-pages=$((max * 100 + 1024))
+# ---- hugepages: each lcore's pcap copy (~82k mbufs of 2.3 KB) plus the tables (l3fwd keeps 1 GiB of IPv6
+# tbl8 groups even for its one IPv6 route), with room to spare.
+pages=$((max * 100 + 1536))
 no_huge=()
 exec 9>/tmp/hayate-hugepages.lock
 flock 9
@@ -134,15 +138,15 @@ fi
 
 # ---- traffic and l3fwd
 say "== traffic and l3fwd"
-python3 dataplane/bench/fwd/traffic.py --table "$data/rib4.txt.gz" --out "$out/traffic" --streams "$max" \
+python3 dataplane/bench/fwd/traffic.py --table "$data/rib4.txt.gz" --out "$work/traffic" --streams "$max" \
 	--frames "$frames" --profiles 64 2>&1 | tee -a "$results" >&2
-dataplane/bench/fwd/build-l3fwd.sh "$out/l3fwd-build" $((max * (frames + 16384))) 2>&1 | tee -a "$results" >&2
-[ -x "$out/l3fwd-build/dpdk-l3fwd" ] || { say "l3fwd build failed"; exit 1; }
+dataplane/bench/fwd/build-l3fwd.sh "$work/l3fwd-build" $((max * (frames + 16384))) 2>&1 | tee -a "$results" >&2
+[ -x "$work/l3fwd-build/dpdk-l3fwd" ] || { say "l3fwd build failed"; exit 1; }
 say "ready after $(($(date +%s) - started)) s"
 
 # ---- run: short windows, one start each, so that 8 counts x 3 engines fit the time
 PYTHONPATH=$root/dataplane/agent python3 dataplane/bench/fwd/run.py \
-	--traffic "$out/traffic" --workdir "$out/logs" --l3fwd "$out/l3fwd-build/dpdk-l3fwd" \
+	--traffic "$work/traffic" --workdir "$out/logs" --l3fwd "$work/l3fwd-build/dpdk-l3fwd" \
 	--hayate "$build/fwd/hayate-fwd" --engines "$engines" --profiles 64 --lcores "$counts" \
 	--cpus "$cpus" --main-cpu 0 --frames "$frames" --starts 1 --windows 3 --window 1 --warmup 1.5 \
 	--json "$out/bench-fwd-scaling.json" "${no_huge[@]}" >>"$results" 2>&1 &

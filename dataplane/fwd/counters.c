@@ -19,6 +19,7 @@ static const char *const drop_names[HY_DROP_MAX] = {
 	[HY_DROP_TX_FULL] = "tx_full",
 	[HY_DROP_PUNT_RING_FULL] = "punt_ring_full",
 	[HY_DROP_PUNT_NO_TAP] = "punt_no_tap",
+	[HY_DROP_NO_HEADROOM] = "no_headroom",
 };
 
 static const char *const punt_names[HY_PUNT_REASON_MAX] = {

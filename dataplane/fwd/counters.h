@@ -28,6 +28,7 @@ enum hy_drop {
 	HY_DROP_TX_FULL,	/* egress queue full */
 	HY_DROP_PUNT_RING_FULL,	/* manager not keeping up */
 	HY_DROP_PUNT_NO_TAP,	/* punt needed but the port has no tap */
+	HY_DROP_NO_HEADROOM,	/* no room in the mbuf to push an 802.1Q tag */
 	HY_DROP_MAX
 };
 

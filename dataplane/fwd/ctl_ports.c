@@ -24,7 +24,9 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	memset(&link, 0, sizeof(link));
 	rte_eth_dev_info_get(p->dpdk_id, &info);
 	rte_eth_link_get_nowait(p->dpdk_id, &link);
-	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	/* Lower case, as iproute2 prints it. */
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac.addr_bytes[0], p->mac.addr_bytes[1],
+		 p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
 	for (uint16_t v = 0; v < pc->n_vlans; v++)
 		json_array_append_new(vlans, json_pack("{s:i, s:s}", "id", pc->vlans[v].id, "name", pc->vlans[v].name));
 	o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "name", pc->name, "id", (int)i,

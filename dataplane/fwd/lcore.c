@@ -157,16 +157,15 @@ static inline void route(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *
 	if (m->data_len > frame)
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - frame));
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off);
-	if (b->meta[i].verdict == HY_V_ROUTE4) {
+	if (meta->verdict == HY_V_ROUTE4)
 		hy_ipv4_ttl_decrement(ip);
-		lc->stats.fwd4++;
-	} else {
+	else
 		hy_ipv6_hop_decrement(ip);
-		lc->stats.fwd6++;
-	}
-	lc->stats.fragments += meta->fragment;
 	if (!rewrite_l2(m, meta, &nh, &fwd->ports[nh.port].mac))
-		return drop(lc, m, HY_DROP_SHORT);
+		return drop(lc, m, HY_DROP_NO_HEADROOM);
+	lc->stats.fwd4 += meta->verdict == HY_V_ROUTE4;
+	lc->stats.fwd6 += meta->verdict == HY_V_ROUTE6;
+	lc->stats.fragments += meta->fragment;
 	lc->stats.tx += rte_eth_tx_buffer(fwd->ports[nh.port].dpdk_id, lc->txq, lc->txb[nh.port], m);
 }
 

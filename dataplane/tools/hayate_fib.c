@@ -455,65 +455,64 @@ static int answer_lookups(const struct hy_fib *fib, const char *path)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* Create the FIB, load the table, answer and report; returns the exit status. */
+static int run(const struct options *o, struct route_table *table)
 {
-	struct route_table table = { 0 };
-	struct hy_fib *fib = NULL;
-	struct hy_fib_stats stats;
-	struct options o;
-	char err[256] = "";
-	double build_s = 0;
-	int rc = 1;
-
-	if (parse_options(argc, argv, &o) < 0)
-		return 2;
-	if (read_routes(o.routes, &table) < 0)
-		goto out;
-	if (eal_init(o.eal) < 0)
-		goto out;
-
 	struct hy_fib_conf conf = {
-		.backend = o.backend,
-		.max_routes4 = capacity(o.capacity4, table.n4),
-		.max_routes6 = capacity(o.capacity6, table.n6),
+		.backend = o->backend,
+		.max_routes4 = capacity(o->capacity4, table->n4),
+		.max_routes6 = capacity(o->capacity6, table->n6),
 		.n_numa = 1,
 		.numa = { -1 },
-		.qsbr = NULL,
+		.qsbr = NULL, /* single-threaded: memory is freed at once */
 		.name = "hayate-fib",
 	};
-	int c = hy_fib_create(&conf, &fib, err, sizeof(err));
+	struct hy_fib *fib = NULL;
+	struct hy_fib_stats stats;
+	char err[256] = "";
+	double build_s = 0;
+	int rc = hy_fib_create(&conf, &fib, err, sizeof(err));
 
-	if (c < 0) {
-		fprintf(stderr, "hayate-fib: cannot create the %s FIB: %s (%s)\n", hy_fib_backend_name(o.backend),
-			err, strerror(-c));
-		goto eal_out;
+	if (rc < 0) {
+		fprintf(stderr, "hayate-fib: cannot create the %s FIB: %s (%s)\n", hy_fib_backend_name(o->backend),
+			err, strerror(-rc));
+		return 1;
 	}
-	if (load_fib(fib, o.routes, &table, &build_s) < 0)
-		goto fib_out;
-	free(table.ops);
-	free(table.line_no);
-	table.ops = NULL;
-	table.line_no = NULL;
+	rc = load_fib(fib, o->routes, table, &build_s) < 0;
+	free(table->ops); /* the FIB holds the routes now */
+	free(table->line_no);
+	table->ops = NULL;
+	table->line_no = NULL;
 
-	rc = 0;
-	if (o.lookup != NULL && answer_lookups(fib, o.lookup) < 0)
+	if (rc == 0 && o->lookup != NULL && answer_lookups(fib, o->lookup) < 0)
 		rc = 1;
-	if (rc == 0 && o.stats) {
-		FILE *sf = o.lookup != NULL ? stderr : stdout;
+	if (rc == 0 && o->stats) {
+		FILE *sf = o->lookup != NULL ? stderr : stdout;
 
 		hy_fib_stats(fib, &stats);
-		if (o.json)
+		if (o->json)
 			rc = print_stats_json(sf, fib, &stats, build_s) < 0;
 		else
 			print_stats_table(sf, fib, &stats, build_s);
 		if (fflush(sf) != 0)
 			rc = 1;
 	}
-fib_out:
 	hy_fib_free(fib);
-eal_out:
-	rte_eal_cleanup();
-out:
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct route_table table = { 0 };
+	struct options o;
+	int rc = 1;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 2;
+	if (read_routes(o.routes, &table) == 0 && eal_init(o.eal) == 0) {
+		rc = run(&o, &table);
+		rte_eal_cleanup();
+	}
 	free(table.ops);
 	free(table.line_no);
 	return rc;

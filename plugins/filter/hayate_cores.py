@@ -23,6 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# vdev drivers whose RX and TX queue counts are one number (qpairs): the forwarder needs a TX queue per
+# forwarder lcore plus the manager's, so such a port gets as many RX queues, all polled.
+PAIRED_QUEUE_DRIVERS = ("net_af_packet",)
+
 
 class AllocationError(ValueError):
     """The request cannot be met: the message names the port and the numbers."""
@@ -45,6 +49,8 @@ class PortRequest:
     cores: int
     queues_per_core: int
     allow_remote_numa: bool
+    # The device's RX and TX queues come in pairs (net_af_packet's qpairs): see _pair_queues.
+    paired: bool = False
 
 
 @dataclass
@@ -126,7 +132,8 @@ def _requests(
             node = pci[device].get("numa_node", 0)
         node = 0 if node is None else max(_int(node, f"{where}.numa_node ({name})"), 0)
         remote = port.get("allow_remote_numa", allow_remote_default)
-        requests.append(PortRequest(name, node, cores, per_core, bool(remote)))
+        paired = isinstance(device, str) and device.startswith(PAIRED_QUEUE_DRIVERS)
+        requests.append(PortRequest(name, node, cores, per_core, bool(remote), paired))
     return requests
 
 
@@ -184,6 +191,7 @@ def allocate(
     else:
         lcores = _dedicated_lcores(requests, free, cores, nodes_by_socket, warnings)
 
+    queue_counts = _pair_queues(requests, lcores)
     forwarder_cores = {core for core, _rx in lcores}
     isolated = sorted(cpu for core in forwarder_cores for cpu in core.cpus)
     os_cpus = sorted(cpu for core in cores if core not in forwarder_cores for cpu in core.cpus)
@@ -201,10 +209,12 @@ def allocate(
         )
         port_table[request.name] = {
             "numa_node": request.node,
-            "rx_queues": request.cores * request.queues_per_core,
+            "rx_queues": queue_counts[request.name],
             "lcores": port_lcores,
             "remote_lcores": remote,
         }
+        if request.paired:
+            port_table[request.name]["qpairs"] = queue_counts[request.name]
     lcore_list = [
         {"lcore": core.first_cpu, "node": core.node, "rx": [{"port": p, "queue": q} for p, q in rx]}
         for core, rx in sorted(lcores, key=lambda item: item[0].first_cpu)
@@ -228,6 +238,25 @@ def allocate(
         "shared_lcores": shared,
         "warnings": warnings,
     }
+
+
+def _pair_queues(
+    requests: list[PortRequest], lcores: list[tuple[PhysicalCore, list[tuple[str, int]]]]
+) -> dict[str, int]:
+    """RX queue count per port; paired-queue ports get one queue per TX queue (forwarder lcores + manager).
+
+    The extra RX queues are spread over the lcores that already poll the port, so every queue is polled.
+    """
+    counts = {r.name: r.cores * r.queues_per_core for r in requests}
+    tx_queues = len(lcores) + 1
+    for request in requests:
+        if not request.paired or counts[request.name] >= tx_queues:
+            continue
+        pollers = [rx for _core, rx in lcores if any(p == request.name for p, _q in rx)]
+        for queue in range(counts[request.name], tx_queues):
+            pollers[queue % len(pollers)].append((request.name, queue))
+        counts[request.name] = tx_queues
+    return counts
 
 
 def _dedicated_lcores(

@@ -1,10 +1,10 @@
 """A router for the agent tests: hayate-fwd with net_null ports in a namespace ``hyag-<token>-r`` (its taps
 are created there, where the kernel holds the router's addresses, neighbours and routes), and hayate-agent
-mirroring
-that namespace's kernel into it. Everything is removed on close, even after a failure."""
+mirroring that namespace's kernel into it. Everything is removed on close, even after a failure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -39,6 +39,7 @@ class Lab:
         self.metrics_port = 20000 + int(self.token, 16) % 20000
         self.config_path = workdir / "hayate.json"
         self.agent_extra: dict[str, Any] = {}
+        self.vlans: list[tuple[int, str]] = []  # (id, name) on p1
         sh("ip", "netns", "add", self.ns)
         ip(self.ns, "link", "set", "lo", "up")
 
@@ -71,6 +72,7 @@ class Lab:
                     "device": f"net_null{self.token}1",
                     "tap": TAPS[1],
                     "mac": "02:00:00:00:01:02",
+                    "vlans": [{"id": vid, "name": name} for vid, name in self.vlans],
                 },
             ],
             "lcores": [{"lcore": 1, "rx": [{"port": "p0", "queue": 0}, {"port": "p1", "queue": 0}]}],
@@ -82,8 +84,10 @@ class Lab:
         return self.config_path
 
     @property
-    def taps(self) -> dict[str, int]:
-        return {TAPS[0]: 0, TAPS[1]: 1}
+    def taps(self) -> dict[str, tuple[int, int | None]]:
+        out: dict[str, tuple[int, int | None]] = {TAPS[0]: (0, None), TAPS[1]: (1, None)}
+        out.update({name: (1, vid) for vid, name in self.vlans})
+        return out
 
     # the forwarder
     def start_forwarder(self) -> None:
@@ -187,13 +191,22 @@ class Lab:
             time.sleep(0.2)
 
     def close(self) -> None:
+        """Everything goes, whatever failed before: processes by PID, then the namespace."""
         for proc in (self.agent, self.fwd):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=10)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=60)
         if self.notify is not None:
             self.notify.close()
-        sh("ip", "netns", "del", self.ns, check=False)
+        for _ in range(3):
+            try:
+                sh("ip", "netns", "del", self.ns, check=False, timeout=120)
+                if self.ns not in sh("ip", "netns", "list", check=False):
+                    break
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(1)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

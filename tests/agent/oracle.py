@@ -31,7 +31,8 @@ def _prefix(dst: str, family: int) -> str:
     return str(ipaddress.ip_network(dst, strict=False))
 
 
-def kernel_fib(ns: str, taps: dict[str, int], table: str = "main") -> dict[str, Meaning]:
+def kernel_fib(ns: str, taps: dict[str, tuple[int, int | None]], table: str = "main") -> dict[str, Meaning]:
+    """`taps`: forwarder interfaces of the kernel, name -> (port, VLAN or None)."""
     neigh: dict[tuple[str, str], str] = {}
     hosts: dict[str, Meaning] = {}
     for n in _j(ns, "neigh", "show"):
@@ -39,12 +40,12 @@ def kernel_fib(ns: str, taps: dict[str, int], table: str = "main") -> dict[str, 
             neigh[(n["dev"], n["dst"])] = n["lladdr"]
             a = ipaddress.ip_address(n["dst"])
             if n["dev"] in taps and not a.is_multicast and not a.is_link_local:
-                hosts[str(ipaddress.ip_network(a))] = ("fwd", taps[n["dev"]], None, n["lladdr"])
+                hosts[str(ipaddress.ip_network(a))] = ("fwd", *taps[n["dev"]], n["lladdr"])
 
     def leaf(dev: str | None, gw: str | None) -> Meaning | None:
         if dev not in taps or not gw:
             return None
-        return ("fwd", taps[dev], None, neigh.get((dev, gw), ZERO))
+        return ("fwd", *taps[dev], neigh.get((dev, gw), ZERO))
 
     nexthops = {n["id"]: n for n in _j(ns, "nexthop", "show")}
 

@@ -155,3 +155,25 @@ def test_weights_expand_in_proportion_within_64_slots() -> None:
     assert _expand_weights([(16, 3), (17, 1)]) == (16, 16, 16, 17)
     big = _expand_weights([(16, 200), (17, 100)])
     assert len(big) <= 64 and big.count(16) == 2 * big.count(17)
+
+
+def test_vlan_interfaces_map_to_port_and_vlan() -> None:
+    # p0.100 named by the configuration; p1.200 found as a kernel VLAN device on p1's tap
+    m = Mirror({"p0": (0, None), "p1": (1, None), "p0.100": (0, 100)})
+    m.replace_links(
+        [
+            Link(2, "p0", True, "tun", 0, None),
+            Link(3, "p1", True, "tun", 0, None),
+            Link(5, "p0.100", True, "vlan", 2, 100),
+            Link(6, "p1.200", True, "vlan", 3, 200),
+        ]
+    )
+    m.neigh(True, Neigh(5, 4, a4("10.100.0.2"), MAC_A))
+    m.adopt([], [], [])
+    m.route(True, key("198.51.100.0/24"), 0, 0, 4, via(5, "10.100.0.2"))
+    m.route(True, key("198.51.101.0/24"), 0, 0, 4, via(6, "10.200.0.2"))
+    m.plan()
+    a = m.nh_content[m.fib[key("198.51.100.0/24")]]
+    b = m.nh_content[m.fib[key("198.51.101.0/24")]]
+    assert (a.port, a.vlan, a.mac) == (0, 100, MAC_A)
+    assert (b.port, b.vlan, b.mac) == (1, 200, bytes(6))

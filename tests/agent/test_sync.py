@@ -7,8 +7,10 @@ import ipaddress
 import re
 import urllib.request
 
-from .lab import TAPS, Lab
-from .nsutil import in_netns, ip, ip_batch
+import pytest
+
+from .lab import TAPS, Lab, wait_for
+from .nsutil import in_netns, ip, ip_batch, namespace, token
 
 P0, P1 = TAPS
 
@@ -216,3 +218,28 @@ def test_link_down_and_up(lab: Lab) -> None:
     ip(ns, "link", "set", P1, "up")
     fib = lab.wait_synced(what="after p1 came back")
     assert fib["10.0.1.0/24"] == ("punt",)
+
+
+def _kernel_has_vlans() -> bool:
+    with namespace(f"hyag-{token()}-vl") as ns:
+        ip(ns, "link", "add", "hyagv0", "type", "veth", "peer", "name", "hyagv1")
+        return not ip(
+            ns, "link", "add", "link", "hyagv0", "name", "hyagv0.9", "type", "vlan", "id", "9", check=False
+        ) and ("hyagv0.9" in ip(ns, "link", "show"))
+
+
+def test_vlan_sub_interface_made_by_the_agent(lab: Lab) -> None:
+    lab.vlans = [(100, f"{P1}.100")]
+    _router(lab)
+    ns = lab.ns
+    if not _kernel_has_vlans():
+        # the agent says why it cannot, and mirrors the rest all the same
+        wait_for(lambda: "cannot create VLAN 100 device" in lab.agent_log(), 10, "the agent's warning")
+        lab.wait_synced(what="without the VLAN device")
+        pytest.skip("this kernel cannot create 802.1Q devices (no 8021q module): only the failure path ran")
+    wait_for(lambda: f"{P1}.100" in ip(ns, "link", "show"), 10, "the agent to create the VLAN device")
+    ip(ns, "addr", "add", "10.100.0.1/24", "dev", f"{P1}.100")
+    ip(ns, "neigh", "replace", "10.100.0.2", "lladdr", "02:00:00:00:64:02", "dev", f"{P1}.100")
+    ip(ns, "route", "add", "198.51.100.0/24", "via", "10.100.0.2")
+    fib = lab.wait_synced(what="with a route through the VLAN")
+    assert fib["198.51.100.0/24"] == ("fwd", 1, 100, "02:00:00:00:64:02")

@@ -243,3 +243,21 @@ def test_a_core_spanning_two_numa_nodes_is_a_broken_topology() -> None:
 def test_cpulist_uses_the_kernel_notation(cpus: list[int], text: str) -> None:
     assert cpulist(cpus) == text
     assert parse_cpulist(text) == sorted(set(cpus))
+
+
+def test_af_packet_ports_get_a_queue_pair_per_tx_queue_and_poll_them_all() -> None:
+    """net_af_packet has qpairs: RX queues = TX queues = forwarder lcores + the manager's."""
+    topology = load_topology("xeon8180x2")
+    ports = [
+        {"name": "p0", "device": "net_af_packet0,iface=p0-wire", "cores": 2, "numa_node": 0},
+        {"name": "p1", "device": "0000:86:00.0", "cores": 1, "numa_node": 1},
+    ]
+    result = allocate(topology, ports)
+    assert result["ports"]["p0"]["rx_queues"] == result["ports"]["p0"]["qpairs"] == 4
+    assert "qpairs" not in result["ports"]["p1"] and result["ports"]["p1"]["rx_queues"] == 1
+    polled = Counter((rx["port"], rx["queue"]) for entry in result["lcores"] for rx in entry["rx"])
+    assert {q for p, q in polled if p == "p0"} == {0, 1, 2, 3} and set(polled.values()) == {1}
+    p0_lcores = {
+        entry["lcore"] for entry in result["lcores"] if any(rx["port"] == "p0" for rx in entry["rx"])
+    }
+    assert p0_lcores == set(result["ports"]["p0"]["lcores"]) and len(p0_lcores) == 2

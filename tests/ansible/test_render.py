@@ -166,12 +166,14 @@ def test_fpm_route_source_loads_the_fpm_module_and_address(tmp_path: Path) -> No
 
 def test_lab_shares_one_forwarder_lcore_and_runs_in_its_namespace(rendered: dict[str, Path]) -> None:
     config = load(rendered["lab"], "hayate.json")
-    assert [port["device"] for port in config["ports"]] == [
-        f"net_af_packet{i},iface=p{i}-wire" for i in range(3)
-    ]
+    # af_packet pairs RX and TX queues: one pair per forwarder lcore plus the manager's, all polled.
+    pairs = len(config["lcores"]) + 1
+    expected = [f"net_af_packet{i},iface=p{i}-wire,qpairs={pairs}" for i in range(3)]
+    assert [port["device"] for port in config["ports"]] == expected
+    assert [port["rx_queues"] for port in config["ports"]] == [pairs] * 3
     assert "--no-pci" in config["eal"]
     polled = {(rx["port"], rx["queue"]) for entry in config["lcores"] for rx in entry["rx"]}
-    assert polled == {("p0", 0), ("p1", 0), ("p2", 0)}
+    assert polled == {(f"p{i}", q) for i in range(3) for q in range(pairs)}
     for unit in ("hayate-fwd.service", "hayate-agent.service"):
         assert "NetworkNamespacePath=/run/netns/hylab-router" in (rendered["lab"] / unit).read_text()
 

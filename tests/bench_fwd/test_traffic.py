@@ -29,6 +29,7 @@ traffic = load("traffic")
 run = load("run")
 
 TABLE = ["10.0.0.0/8", "192.0.2.0/24", "198.51.100.128/25", "203.0.113.7/32", "0.0.0.0/0"]
+TABLE6 = ["2001:db8::/32", "2001:db8:1:2::/64", "2001:db8:ffff::1/128", "::/0"]
 
 
 def read_pcap(path: Path) -> list[bytes]:
@@ -48,8 +49,11 @@ def read_pcap(path: Path) -> list[bytes]:
 def generated(tmp_path: Path) -> Path:
     table = tmp_path / "rib4.txt"
     table.write_text("# test table\n" + "\n".join(TABLE) + "\n")
+    table6 = tmp_path / "rib6.txt"
+    table6.write_text("\n".join(TABLE6) + "\n")
     out = tmp_path / "out"
-    assert traffic.main(["--table", str(table), "--out", str(out), "--streams", "2", "--frames", "240"]) == 0
+    args = ["--table", str(table), "--table6", str(table6), "--out", str(out), "--profiles", "64,imix,64v6"]
+    assert traffic.main([*args, "--streams", "2", "--frames", "240"]) == 0
     return out
 
 
@@ -70,6 +74,20 @@ def test_frames_are_valid_ipv4_udp_to_destinations_inside_the_table(generated: P
             assert any(dst in net for net in routes), f"{dst} is in no prefix of the table"
 
 
+def test_ipv6_frames_are_64_bytes_to_destinations_inside_the_ipv6_table(generated: Path) -> None:
+    routes = [ipaddress.IPv6Network(p) for p in TABLE6 if not p.endswith("/0")]
+    frames = read_pcap(generated / "64v6-1.pcap")
+    assert len(frames) == 240
+    for frame in frames:
+        assert len(frame) + 4 == 64
+        assert struct.unpack_from("!H", frame, 12)[0] == 0x86DD
+        first, payload, next_header, hop_limit = struct.unpack_from("!IHBB", frame, 14)
+        assert first >> 28 == 6 and payload == len(frame) - 54 and next_header == 59 and hop_limit == 64
+        dst = ipaddress.IPv6Address(frame[38:54])
+        assert any(dst in net for net in routes), f"{dst} is in no prefix of the IPv6 table"
+    assert len({f[14:18] for f in frames}) > 200  # flow labels differ: distinct flows
+
+
 def test_imix_sizes_are_7_4_1_of_64_570_1518_on_the_wire(generated: Path) -> None:
     sizes = Counter(len(f) + 4 for f in read_pcap(generated / "imix-0.pcap"))  # + FCS
     assert sizes == {64: 140, 570: 80, 1518: 20}
@@ -85,7 +103,19 @@ def test_route_files_hold_the_table_without_the_default_route(generated: Path) -
     expected = [p for p in TABLE if not p.endswith("/0")]
     assert (generated / "routes4.txt").read_text().split() == expected
     assert (generated / "l3fwd-v4.rules").read_text().splitlines() == [f"R{p} 0" for p in expected]
-    assert (generated / "l3fwd-v6.rules").read_text().startswith("R2001:db8::/32 ")
+    expected6 = [p for p in TABLE6 if not p.endswith("/0")]
+    assert (generated / "routes6.txt").read_text().split() == expected6
+    assert (generated / "l3fwd-v6.rules").read_text().splitlines() == [f"R{p} 0" for p in expected6]
+
+
+def test_without_an_ipv6_table_l3fwd_gets_one_placeholder_route(tmp_path: Path) -> None:
+    table = tmp_path / "rib4.txt"
+    table.write_text("10.0.0.0/8\n")
+    assert (
+        traffic.main(["--table", str(table), "--out", str(tmp_path), "--streams", "1", "--frames", "1"]) == 0
+    )
+    assert (tmp_path / "l3fwd-v6.rules").read_text() == "R2001:db8::/32 0\n"
+    assert not (tmp_path / "routes6.txt").exists()
 
 
 def test_a_bad_table_line_is_named(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ exactly (how many requests it keeps in flight, what `applied` says after a refus
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import socket
 import struct
@@ -184,3 +185,32 @@ def test_lookup_request_payload(peer: Callable[[Handler], str]) -> None:
     with ctl.ControlClient(path) as c:
         assert c.lookup("10.1.2.3")["nh"] == 16
     assert bodies == [bytes([4, 0, 0, 0, 10, 1, 2, 3]) + bytes(12)]
+
+
+def test_deferred_bulk_replies_are_read_by_the_next_request(peer: Callable[[Handler], str]) -> None:
+    seen: list[int] = []
+
+    def handler(mtype: int, seq: int, body: bytes) -> tuple[int, bytes]:
+        seen.append(mtype)
+        if mtype == ctl.MsgType.HELLO:
+            return 0, b'{"version":1,"boot_id":"b"}'
+        if seq == 3:
+            return -errno.ENOSPC, struct.pack("<II", 2, 0) + b"fib full"
+        return 0, struct.pack("<II", len(body) // 24, 0)
+
+    path = peer(handler)
+    keys = [((4, 32, bytes([10, 0, 0, i]) + bytes(12)), 16) for i in range(30)]
+    with ctl.ControlClient(path) as c:
+        assert c.route_add_keys(keys, batch=10, wait=False) == 30  # sent, not yet confirmed
+        with pytest.raises(ctl.ControlError) as info:
+            c.hello()  # reads the three replies first: the third was refused
+        assert info.value.errno == errno.ENOSPC and "fib full" in info.value.message
+        assert c.hello().boot_id == "b"  # the connection stayed in step
+
+
+def test_route_dump_map_keys_routes_by_wire_key(peer: Callable[[Handler], str]) -> None:
+    routes = [(ipaddress.ip_network("10.0.0.0/8"), 16), (ipaddress.ip_network("2001:db8::/32"), 2)]
+    path = peer(lambda t, s, b: (0, bytes(ctl.encode_routes(routes))))
+    with ctl.ControlClient(path) as c:
+        dumped = c.route_dump_map(0)
+    assert dumped == {ctl.network_key(net): nh for net, nh in routes}

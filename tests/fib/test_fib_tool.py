@@ -7,6 +7,7 @@ the real Internet tables of ../shared/data.  The cheap tests also run on the ASa
 from __future__ import annotations
 
 import gzip
+import itertools
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -65,10 +66,9 @@ def inside_queries(rng: random.Random, prefixes: Sequence[Prefix], n: int) -> li
     return queries
 
 
-def assert_matches_reference(
-    fib: FibUnderTest, routes_file: Path, ref: ReferenceLpm, queries: Sequence[Query]
+def assert_answers_match(
+    backend: str, ref: ReferenceLpm, queries: Sequence[Query], answers: Sequence[int]
 ) -> None:
-    answers = fib.lookup(routes_file, queries)
     wrong = [
         (q, ref.lookup(*q), got) for q, got in zip(queries, answers, strict=True) if got != ref.lookup(*q)
     ]
@@ -78,9 +78,15 @@ def assert_matches_reference(
             for (f, a), want, got in wrong[:10]
         ]
         pytest.fail(
-            f"{fib.backend}: {len(wrong)} of {len(queries)} answers differ from the reference:\n"
+            f"{backend}: {len(wrong)} of {len(queries)} answers differ from the reference:\n"
             + "\n".join(lines)
         )
+
+
+def assert_matches_reference(
+    fib: FibUnderTest, routes_file: Path, ref: ReferenceLpm, queries: Sequence[Query]
+) -> None:
+    assert_answers_match(fib.backend, ref, queries, fib.lookup(routes_file, queries))
 
 
 # ---------------------------------------------------------------- edge cases
@@ -154,6 +160,43 @@ def test_covering_prefixes_longest_wins(any_fib: FibUnderTest, tmp_path: Path) -
     assert ref.lookup(*parse_addr("10.1.1.129")) == 5 and ref.lookup(*parse_addr("10.1.2.0")) == 2
 
 
+def nested_groups(family: int) -> list[list[Prefix]]:
+    """A covering prefix and two sub-prefixes that split its upper half, at the bottom, in the middle and at
+    the top of the address space (the top: the sub-prefixes reach the last address)."""
+    bits = BITS[family]
+    groups = []
+    for start in (0, 1 << (bits - 2), (1 << bits) - (1 << (bits - 3))):
+        cover = make_prefix(family, start, 3)
+        upper = cover.network + (1 << (bits - 4))
+        groups.append(
+            [cover, make_prefix(family, upper, 5), make_prefix(family, upper + (1 << (bits - 5)), 5)]
+        )
+    # the same with host routes: a /30 (/126) and the two /32s (/128) of its upper half, at the very top
+    top = (1 << bits) - 1
+    groups.append(
+        [
+            make_prefix(family, top, bits - 2),
+            make_prefix(family, top - 1, bits),
+            make_prefix(family, top, bits),
+        ]
+    )
+    return groups
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=lambda o: "".join(map(str, o)))
+def test_nested_prefixes_added_in_every_order(
+    any_fib: FibUnderTest, tmp_path: Path, order: tuple[int, ...]
+) -> None:
+    """Covering prefix first, last or between its sub-prefixes: same answers, nothing outside it changes."""
+    routes = []
+    for family in (4, 6):
+        for g, group in enumerate(nested_groups(family)):
+            routes += [(group[i], 100 * (g + 1) + i + 10 * family) for i in order]
+    ref = reference_of(routes)
+    queries = [*boundary_queries(p for p, _ in routes), (4, 0), (6, 0)]
+    assert_matches_reference(any_fib, write(tmp_path, route_lines(routes)), ref, queries)
+
+
 @pytest.mark.parametrize("family", [4, 6])
 def test_every_prefix_length_on_one_path(any_fib: FibUnderTest, tmp_path: Path, family: int) -> None:
     """A route of every length 0..32 (0..128) along one address: each bit decides the answer."""
@@ -198,6 +241,18 @@ def test_lookup_file_gives_the_stdin_answers(hayate_fib: HayateFib, tmp_path: Pa
     done = hayate_fib.run(["--routes", str(routes), "--lookup", str(addrs)])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3", "0", "4"]
+
+
+def test_routes_from_stdin_with_a_lookup_file(hayate_fib: HayateFib, tmp_path: Path) -> None:
+    addrs = write(tmp_path, "10.9.9.9\n2001:db8::1\n", "addrs.txt")
+    done = hayate_fib.run(["--lookup", str(addrs), "-"], "10.0.0.0/8 3\n2001:db8::/32 4\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "4"]
+
+
+def test_routes_and_lookups_both_from_stdin_is_a_usage_error(hayate_fib: HayateFib) -> None:
+    done = hayate_fib.run(["-"], "10.0.0.0/8 3\n")
+    assert done.returncode == 2 and "standard input" in done.stderr
 
 
 # ---------------------------------------------------------------- bad input
@@ -355,11 +410,8 @@ def full_tables(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return FullTables(routes_file, ref, queries)
 
 
-def test_full_tables_match_reference(fib: FibUnderTest, full_tables: FullTables) -> None:
-    assert_matches_reference(fib, full_tables.routes_file, full_tables.ref, full_tables.queries)
-
-
-def test_full_tables_stats(fib: FibUnderTest, full_tables: FullTables) -> None:
-    stats = fib.stats(full_tables.routes_file)
+def test_full_tables_match_reference(any_fib: FibUnderTest, full_tables: FullTables) -> None:
+    answers, stats = any_fib.lookup_with_stats(full_tables.routes_file, full_tables.queries)
+    assert_answers_match(any_fib.backend, full_tables.ref, full_tables.queries, answers)
     assert stats["ipv4"]["prefixes"] == full_tables.ref.count(4)
     assert stats["ipv6"]["prefixes"] == full_tables.ref.count(6)

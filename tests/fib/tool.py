@@ -49,6 +49,18 @@ class HayateFib:
         assert len(answers) == len(queries), f"{len(answers)} answers for {len(queries)} addresses"
         return answers
 
+    def lookup_with_stats(
+        self, routes: Path, backend: str, queries: Sequence[tuple[int, int]]
+    ) -> tuple[list[int], dict[str, Any]]:
+        """Answers and, from the same run, the statistics (which go to stderr beside answers)."""
+        stdin = "".join(format_addr(family, value) + "\n" for family, value in queries)
+        done = self.run(["--backend", backend, "--stats", "--json", "--lookup", "-", str(routes)], stdin)
+        assert done.returncode == 0, f"hayate-fib failed ({done.returncode}): {done.stderr}"
+        answers = [int(line) for line in done.stdout.splitlines()]
+        assert len(answers) == len(queries), f"{len(answers)} answers for {len(queries)} addresses"
+        stats: dict[str, Any] = json.loads(done.stderr)
+        return answers, stats
+
     def stats(self, routes: Path, backend: str) -> dict[str, Any]:
         done = self.run(["--backend", backend, "--stats", "--json", str(routes)])
         assert done.returncode == 0, f"hayate-fib --stats failed ({done.returncode}): {done.stderr}"
@@ -68,6 +80,11 @@ class FibUnderTest:
 
     def stats(self, routes: Path) -> dict[str, Any]:
         return self.tool.stats(routes, self.backend)
+
+    def lookup_with_stats(
+        self, routes: Path, queries: Sequence[tuple[int, int]]
+    ) -> tuple[list[int], dict[str, Any]]:
+        return self.tool.lookup_with_stats(routes, self.backend, queries)
 
     def run(self, args: Sequence[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
         return self.tool.run(["--backend", self.backend, *args], stdin)

@@ -295,5 +295,28 @@ def send_frames(lab: Lab, role: str, ifname: str, frames: list[bytes]) -> None:
     nsexec(lab.ns(role), sys.executable, "-c", script, ifname, *(f.hex() for f in frames))
 
 
+@contextlib.contextmanager
+def capture(lab: Lab, role: str, ifname: str, count: int, bpf: str) -> Iterator[list[str]]:
+    """tcpdump of `count` incoming frames (link-level headers shown) on a host's interface; the lines are in
+    the yielded list once the block ends.  Starts listening before the block runs."""
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", lab.ns(role), "tcpdump", "-e", "-n", "-l", "-Q", "in", "-c", str(count), "-i",
+         ifname, bpf],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # "listening on IFNAME, link-type ..." once the filter is attached
+            if "listening on" in line:
+                break
+        yield lines
+        out, _ = proc.communicate(timeout=15)
+        lines.extend(out.splitlines())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def have_root() -> bool:
     return os.geteuid() == 0

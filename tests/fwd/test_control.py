@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 import stat
-import subprocess
 import time
 
 import pytest
@@ -13,7 +12,7 @@ from hayate.ctl import ControlError, NextHop, NextHopGroup, NextHopKind
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from .lab import HOST_A_MAC, HOST_B_MAC, PORT_MACS, Lab, mac_bytes, send_frames
+from .lab import HOST_A_MAC, HOST_B_MAC, PORT_MACS, Lab, capture, mac_bytes, send_frames
 
 net = ipaddress.ip_network
 
@@ -71,23 +70,14 @@ def test_ecmp_group_spreads_flows_over_its_members(router: Lab) -> None:
         assert [g.members for g in c.nhg_dump() if g.id == 60] == [(50, 51)]
         assert c.lookup("10.80.0.9")["next_hop"]["members"] == [50, 51]
     flows = 32
-    capture = subprocess.Popen(
-        ["ip", "netns", "exec", router.ns("b"), "tcpdump", "-e", "-n", "-l", "-Q", "in", "-c", str(flows),
-         "-i", router.ifname("h1"), "udp and dst net 10.80.0.0/24"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        time.sleep(1.0)
+    with capture(router, "b", router.ifname("h1"), flows, "udp and dst net 10.80.0.0/24") as lines:
         frames = [
             bytes(Ether(src=HOST_A_MAC, dst=PORT_MACS[0]) / IP(src="10.1.0.2", dst="10.80.0.9")
                   / UDP(sport=10000 + i, dport=7))
             for i in range(flows)
         ]  # fmt: skip
         send_frames(router, "a", router.ifname("h0"), frames)
-        out, _ = capture.communicate(timeout=10)
-    finally:
-        if capture.poll() is None:
-            capture.kill()
-            capture.wait()
+    out = "\n".join(lines)
     to_b = out.count(f"> {HOST_B_MAC}")
     to_other = out.count(f"> {other_mac}")
     assert to_b + to_other == flows, out

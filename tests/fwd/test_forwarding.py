@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import subprocess
-import time
 
 from hayate.ctl import NextHop, NextHopKind
 from scapy.layers.inet import ICMP, IP
 from scapy.layers.l2 import Dot1Q, Ether
 
-from .lab import HOST_B_MAC, PORT_MACS, VLAN_ID, Lab, counters_delta, mac_bytes, nsexec, send_frames, wait_for
+from .lab import (
+    HOST_B_MAC,
+    PORT_MACS,
+    VLAN_ID,
+    Lab,
+    capture,
+    counters_delta,
+    mac_bytes,
+    nsexec,
+    send_frames,
+    wait_for,
+)
 
 
 def ping(lab: Lab, ns: str, dst: str, *extra: str, count: int = 3) -> str:
@@ -89,30 +98,7 @@ def test_vlan_sub_interface_pushes_and_pops_the_tag(router: Lab) -> None:
     # This kernel has no 802.1Q module, so host B's VLAN 100 side is played with raw frames and tcpdump.
     hb = router.ifname("h1")
     before = router.stats()
-    capture = subprocess.Popen(
-        [
-            "ip",
-            "netns",
-            "exec",
-            router.ns("b"),
-            "tcpdump",
-            "-e",
-            "-n",
-            "-l",
-            "-Q",
-            "in",
-            "-c",
-            "1",
-            "-i",
-            hb,
-            "vlan 100 and icmp",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        time.sleep(1.0)  # tcpdump is listening
+    with capture(router, "b", hb, 1, "vlan 100 and icmp") as lines:
         request = (
             Ether(src=HOST_B_MAC, dst=PORT_MACS[1])
             / Dot1Q(vlan=VLAN_ID)
@@ -121,11 +107,7 @@ def test_vlan_sub_interface_pushes_and_pops_the_tag(router: Lab) -> None:
             / (b"v" * 32)
         )
         send_frames(router, "b", hb, [bytes(request)])
-        out, _ = capture.communicate(timeout=10)
-    finally:
-        if capture.poll() is None:
-            capture.kill()
-            capture.wait()
+    out = "\n".join(lines)
     after = router.stats()
     # In: tagged request popped to untagged toward A.  Out: A's echo reply pushed onto VLAN 100 toward B.
     assert f"vlan {VLAN_ID}" in out and "10.1.0.2 > 10.3.0.2: ICMP echo reply" in out, out

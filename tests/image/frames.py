@@ -20,7 +20,7 @@ def checksum(data: bytes) -> int:
     """The Internet checksum (RFC 1071)."""
     if len(data) % 2:
         data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
     while total >> 16:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
@@ -30,7 +30,17 @@ def udp_frame(dst_mac: str, src_mac: str, src_ip: str, dst_ip: str, ttl: int, pa
     """An Ethernet frame carrying an IPv4/UDP datagram (UDP checksum 0: allowed for IPv4)."""
     udp = struct.pack("!HHHH", 40000, 40001, 8 + len(payload), 0) + payload
     header = struct.pack(
-        "!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x1234, 0, ttl, IPPROTO_UDP, 0, ip_bytes(src_ip), ip_bytes(dst_ip)
+        "!BBHHHBBH4s4s",
+        0x45,
+        0,
+        20 + len(udp),
+        0x1234,
+        0,
+        ttl,
+        IPPROTO_UDP,
+        0,
+        ip_bytes(src_ip),
+        ip_bytes(dst_ip),
     )
     header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
     return mac_bytes(dst_mac) + mac_bytes(src_mac) + struct.pack("!H", ETH_P_IP) + header + udp

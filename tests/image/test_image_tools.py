@@ -59,13 +59,18 @@ def test_mirror_is_the_binary_source_of_exactly_the_suite() -> None:
 
 @pytest.mark.skipif(shutil.which("apt-get") is None, reason="needs apt")
 def test_host_without_the_suite_names_the_variable_to_set() -> None:
-    proc = subprocess.run([sys.executable, str(IMAGE / "host_apt.py"), "no-such-suite"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(IMAGE / "host_apt.py"), "no-such-suite"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "image_mirror" in proc.stderr and "no-such-suite" in proc.stderr
 
 
 # --- legacy BIOS boot code ----------------------------------------------------------------------------
+
 
 def protective_mbr() -> bytes:
     mbr = bytearray(512)
@@ -110,22 +115,39 @@ def test_core_larger_than_the_partition_is_refused(tmp_path: Path) -> None:
 
 # --- manifest -----------------------------------------------------------------------------------------
 
+
 def test_manifest_hashes_artefacts_and_sorts_packages(tmp_path: Path) -> None:
     (tmp_path / "disk.raw").write_bytes(b"hayate" * 1000)
     (tmp_path / "inputs.json").write_text(json.dumps({"suite": "bookworm"}))
     (tmp_path / "packages.tsv").write_text("zstd\t1.5\tamd64\nbash\t5.2\tamd64\n")
-    rc = manifest.main(["--inputs", str(tmp_path / "inputs.json"), "--packages", str(tmp_path / "packages.tsv"),
-                        "--artefact", f"raw={tmp_path / 'disk.raw'}", "--out", str(tmp_path / "m.json"),
-                        "--sums", str(tmp_path / "SUMS")])
+    rc = manifest.main(
+        [
+            "--inputs",
+            str(tmp_path / "inputs.json"),
+            "--packages",
+            str(tmp_path / "packages.tsv"),
+            "--artefact",
+            f"raw={tmp_path / 'disk.raw'}",
+            "--out",
+            str(tmp_path / "m.json"),
+            "--sums",
+            str(tmp_path / "SUMS"),
+        ]
+    )
     assert rc == 0
     data = json.loads((tmp_path / "m.json").read_text())
     assert [p["name"] for p in data["packages"]] == ["bash", "zstd"]
     assert data["inputs"] == {"suite": "bookworm"}
-    expected = subprocess.run(["sha256sum", str(tmp_path / "disk.raw")], capture_output=True, text=True,
-                              check=True).stdout.split()[0]
+    expected = subprocess.run(
+        ["sha256sum", str(tmp_path / "disk.raw")], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
     assert data["artefacts"]["raw"]["sha256"] == expected
-    assert subprocess.run(["sha256sum", "-c", str(tmp_path / "SUMS")], cwd=tmp_path, capture_output=True,
-                          check=False).returncode == 0
+    assert (
+        subprocess.run(
+            ["sha256sum", "-c", str(tmp_path / "SUMS")], cwd=tmp_path, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
 
 
 def test_malformed_package_line_is_named() -> None:
@@ -136,8 +158,9 @@ def test_malformed_package_line_is_named() -> None:
 # --- disk assembly --------------------------------------------------------------------------------------
 
 ASSEMBLE_TOOLS = ["sfdisk", "mkfs.vfat", "mcopy", "mkfs.ext4", "debugfs"]
-needs_assemble_tools = pytest.mark.skipif(any(shutil.which(t) is None for t in ASSEMBLE_TOOLS),
-                                          reason=f"needs {', '.join(ASSEMBLE_TOOLS)}")
+needs_assemble_tools = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in ASSEMBLE_TOOLS), reason=f"needs {', '.join(ASSEMBLE_TOOLS)}"
+)
 ROOT_UUID = "0c8a2c3e-5b0e-4f6e-9a55-3d1c2b4a5e6f"
 
 
@@ -154,23 +177,55 @@ def small_root(tmp_path: Path) -> Path:
 def test_assembled_disk_has_bios_esp_and_root_partitions(tmp_path: Path) -> None:
     root = small_root(tmp_path)
     out = tmp_path / "disk.raw"
-    subprocess.run([str(IMAGE / "assemble.sh"), "--root", str(root), "--out", str(out), "--root-uuid", ROOT_UUID,
-                    "--esp-id", "1234ABCD", "--size-mb", "700", "--esp-mb", "64"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(IMAGE / "assemble.sh"),
+            "--root",
+            str(root),
+            "--out",
+            str(out),
+            "--root-uuid",
+            ROOT_UUID,
+            "--esp-id",
+            "1234ABCD",
+            "--size-mb",
+            "700",
+            "--esp-mb",
+            "64",
+        ],
+        check=True,
+        capture_output=True,
+    )
     assert out.stat().st_size == 700 << 20
-    parts = json.loads(subprocess.run(["sfdisk", "--json", str(out)], capture_output=True, text=True,
-                                      check=True).stdout)["partitiontable"]["partitions"]
-    assert [p["type"] for p in parts] == ["21686148-6E6F-744E-6565-6446654D4942",
-                                          "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
-                                          "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"]
+    parts = json.loads(
+        subprocess.run(["sfdisk", "--json", str(out)], capture_output=True, text=True, check=True).stdout
+    )["partitiontable"]["partitions"]
+    assert [p["type"] for p in parts] == [
+        "21686148-6E6F-744E-6565-6446654D4942",
+        "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+        "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709",
+    ]
     esp = f"{out}@@{parts[1]['start'] * 512}"
-    efi = subprocess.run(["mtype", "-i", esp, "::/EFI/BOOT/BOOTX64.EFI"], capture_output=True, check=True,
-                         env={**os.environ, "MTOOLS_SKIP_CHECK": "1"}).stdout
+    efi = subprocess.run(
+        ["mtype", "-i", esp, "::/EFI/BOOT/BOOTX64.EFI"],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
+    ).stdout
     assert efi == b"MZ-not-really"
     fs = f"{out}?offset={parts[2]['start'] * 512}"
-    assert subprocess.run(["debugfs", "-R", "cat /etc/hostname", fs], capture_output=True, text=True,
-                          check=True).stdout == "hayate\n"
-    assert ROOT_UUID in subprocess.run(["dumpe2fs", "-h", fs], capture_output=True, text=True, check=True).stdout
-    listing = subprocess.run(["debugfs", "-R", "ls /boot/efi", fs], capture_output=True, text=True, check=True).stdout
+    assert (
+        subprocess.run(
+            ["debugfs", "-R", "cat /etc/hostname", fs], capture_output=True, text=True, check=True
+        ).stdout
+        == "hayate\n"
+    )
+    assert (
+        ROOT_UUID in subprocess.run(["dumpe2fs", "-h", fs], capture_output=True, text=True, check=True).stdout
+    )
+    listing = subprocess.run(
+        ["debugfs", "-R", "ls /boot/efi", fs], capture_output=True, text=True, check=True
+    ).stdout
     assert "EFI" not in listing, "the ESP's files live in the ESP, not in the root's mount point"
     assert (root / "boot" / "efi" / "EFI" / "BOOT" / "BOOTX64.EFI").exists(), "the folder is left as it was"
 
@@ -179,9 +234,24 @@ def test_assembled_disk_has_bios_esp_and_root_partitions(tmp_path: Path) -> None
 def test_too_small_size_is_refused_naming_the_variable(tmp_path: Path) -> None:
     root = small_root(tmp_path)
     (root / "big").write_bytes(os.urandom(1 << 20) * 1)
-    proc = subprocess.run([str(IMAGE / "assemble.sh"), "--root", str(root), "--out", str(tmp_path / "d.raw"),
-                           "--root-uuid", ROOT_UUID, "--esp-id", "1234ABCD", "--size-mb", "100"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(IMAGE / "assemble.sh"),
+            "--root",
+            str(root),
+            "--out",
+            str(tmp_path / "d.raw"),
+            "--root-uuid",
+            ROOT_UUID,
+            "--esp-id",
+            "1234ABCD",
+            "--size-mb",
+            "100",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1 and "image_size_mb=100 is too small" in proc.stderr
     assert not (tmp_path / "d.raw").exists()
     assert not list(tmp_path.glob(".assemble.*")), "temporary files removed"
@@ -189,10 +259,14 @@ def test_too_small_size_is_refused_naming_the_variable(tmp_path: Path) -> None:
 
 # --- chroot mounts ------------------------------------------------------------------------------------------
 
+
 def mounts_under(path: Path) -> list[str]:
     prefix = str(path.resolve()) + "/"
-    return [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
-            if (line.split()[1] + "/").startswith(prefix)]
+    return [
+        line.split()[1]
+        for line in Path("/proc/mounts").read_text().splitlines()
+        if (line.split()[1] + "/").startswith(prefix)
+    ]
 
 
 @needs_root
@@ -204,9 +278,22 @@ def test_chroot_mounts_come_and_go_and_assembly_refuses_while_mounted(tmp_path: 
         subprocess.run([str(IMAGE / "chroot.sh"), "mount", str(root)], check=True)
         assert len(mounts_under(root)) == 4
         assert "exit 101" in (root / "usr/sbin/policy-rc.d").read_text()
-        proc = subprocess.run([str(IMAGE / "assemble.sh"), "--root", str(root), "--out", str(tmp_path / "d.raw"),
-                               "--root-uuid", ROOT_UUID, "--esp-id", "1234ABCD"],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [
+                str(IMAGE / "assemble.sh"),
+                "--root",
+                str(root),
+                "--out",
+                str(tmp_path / "d.raw"),
+                "--root-uuid",
+                ROOT_UUID,
+                "--esp-id",
+                "1234ABCD",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == 1 and "still mounted" in proc.stderr
     finally:
         subprocess.run([str(IMAGE / "chroot.sh"), "umount", str(root)], check=True)
@@ -215,13 +302,24 @@ def test_chroot_mounts_come_and_go_and_assembly_refuses_while_mounted(tmp_path: 
     subprocess.run([str(IMAGE / "chroot.sh"), "umount", str(root)], check=True)  # idempotent
 
 
-# --- early input checks of playbooks/image.yml ---------------------------------------------------------------
+# --- early input checks of playbooks/image.yml ---------------------------------------------------------
+
 
 def run_image_playbook(tmp_path: Path, extra: dict[str, object]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(ROOT / "playbooks" / "image.yml"),
-         "-e", json.dumps({"image_output_dir": str(tmp_path), "image_roles": [], **extra})],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
+        [
+            str(ROOT / ".venv" / "bin" / "ansible-playbook"),
+            "-i",
+            str(ROOT / "inventory" / "lab"),
+            str(ROOT / "playbooks" / "image.yml"),
+            "-e",
+            json.dumps({"image_output_dir": str(tmp_path), "image_roles": [], **extra}),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
 
 
@@ -231,13 +329,20 @@ def run_image_playbook(tmp_path: Path, extra: dict[str, object]) -> subprocess.C
     [
         ({"image_distro": "gentoo"}, "image_distro must be ubuntu or debian"),
         ({"image_distro": "debian", "image_boot_modes": ["coreboot"]}, "image_boot_modes"),
-        ({"image_distro": "debian", "image_keyring": "/nonexistent/keyring.gpg"},
-         "image_keyring: /nonexistent/keyring.gpg does not exist"),
-        ({"image_distro": "debian", "image_mirror": "http://127.0.0.1:9/debian"}, "image_mirror: http://127.0.0.1:9"),
+        (
+            {"image_distro": "debian", "image_keyring": "/nonexistent/keyring.gpg"},
+            "image_keyring: /nonexistent/keyring.gpg does not exist",
+        ),
+        (
+            {"image_distro": "debian", "image_mirror": "http://127.0.0.1:9/debian"},
+            "image_mirror: http://127.0.0.1:9",
+        ),
         ({"image_distro": "debian", "image_roles": ["no_such_role"]}, "no_such_role"),
     ],
 )
-def test_bad_inputs_stop_the_build_before_any_change(tmp_path: Path, extra: dict[str, object], message: str) -> None:
+def test_bad_inputs_stop_the_build_before_any_change(
+    tmp_path: Path, extra: dict[str, object], message: str
+) -> None:
     proc = run_image_playbook(tmp_path, extra)
     assert proc.returncode != 0
     assert message in " ".join((proc.stdout + proc.stderr).split())
@@ -245,10 +350,41 @@ def test_bad_inputs_stop_the_build_before_any_change(tmp_path: Path, extra: dict
 
 
 @needs_root
-@pytest.mark.skipif(Path("/usr/share/keyrings/ubuntu-archive-keyring.gpg").exists(), reason="host has the keyring")
+@pytest.mark.skipif(
+    Path("/usr/share/keyrings/ubuntu-archive-keyring.gpg").exists(), reason="host has the keyring"
+)
 def test_ubuntu_without_its_keyring_names_image_keyring(tmp_path: Path) -> None:
     """The default (Ubuntu 24.04) on a build host without Ubuntu's keyring says what to set."""
     proc = run_image_playbook(tmp_path, {"image_mirror": "http://127.0.0.1:9/ubuntu"})
     out = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode != 0
     assert "image_keyring" in out and "ubuntu-keyring" in out
+
+
+# --- first-boot seed --------------------------------------------------------------------------------------
+
+
+@needs_assemble_tools
+def test_seed_puts_hostname_and_keys_on_the_esp_and_refuses_bad_names(tmp_path: Path) -> None:
+    disk = tmp_path / "disk.raw"
+    subprocess.run(
+        [str(IMAGE / "assemble.sh"), "--root", str(small_root(tmp_path)), "--out", str(disk),
+         "--root-uuid", ROOT_UUID, "--esp-id", "1234ABCD", "--size-mb", "700", "--esp-mb", "64"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    keys = tmp_path / "keys.pub"
+    keys.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample test@hayate\n")
+    seed = [str(IMAGE / "seed.sh"), str(disk), "--hostname", "edge-1", "--authorized-keys", str(keys)]
+    subprocess.run(seed, check=True, capture_output=True)
+    esp = f"{disk}@@{2 << 20}"
+    env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+
+    def read(name: str) -> str:
+        cmd = ["mtype", "-i", esp, f"::/hayate/{name}"]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+
+    assert read("hostname") == "edge-1\n"
+    assert read("authorized_keys") == keys.read_text()
+    bad = subprocess.run([str(IMAGE / "seed.sh"), str(disk), "--hostname", "Bad_Name"], capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert bad.returncode == 1 and "not a valid host name" in bad.stderr

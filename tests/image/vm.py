@@ -21,11 +21,16 @@ from pathlib import Path
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 SSH_OPTS = [
-    "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null",
-    "-o", "LogLevel=ERROR",
-    "-o", "ConnectTimeout=5",
-    "-o", "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "BatchMode=yes",
 ]
 
 
@@ -47,9 +52,24 @@ def kvm_usable() -> bool:
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False
     probe = subprocess.Popen(
-        ["qemu-system-x86_64", "-accel", "kvm", "-cpu", "host", "-machine", "q35", "-nodefaults",
-         "-display", "none", "-monitor", "none", "-serial", "none"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "qemu-system-x86_64",
+            "-accel",
+            "kvm",
+            "-cpu",
+            "host",
+            "-machine",
+            "q35",
+            "-nodefaults",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         probe.wait(timeout=3)
@@ -75,8 +95,10 @@ class SocketNic:
 
     def netdev_args(self, index: int) -> list[str]:
         return [
-            "-netdev", f"socket,id=dp{index},udp=127.0.0.1:{self.host_port},localaddr=127.0.0.1:{self.qemu_port}",
-            "-device", f"virtio-net-pci,netdev=dp{index},mac={self.mac}",
+            "-netdev",
+            f"socket,id=dp{index},udp=127.0.0.1:{self.host_port},localaddr=127.0.0.1:{self.qemu_port}",
+            "-device",
+            f"virtio-net-pci,netdev=dp{index},mac={self.mac}",
         ]
 
     def send(self, frame: bytes) -> None:
@@ -109,10 +131,15 @@ class Vm:
         """Run a shell command in the guest as root."""
         proc = subprocess.run(
             ["ssh", *SSH_OPTS, "-i", str(self.key), "-p", str(self.ssh_port), "root@127.0.0.1", command],
-            capture_output=True, text=True, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"guest command {command!r} failed ({proc.returncode}): {proc.stderr.strip()}")
+            raise AssertionError(
+                f"guest command {command!r} failed ({proc.returncode}): {proc.stderr.strip()}"
+            )
         return proc
 
     def wait_ssh(self, timeout: float) -> float:
@@ -154,18 +181,35 @@ def boot(
     serial_log.unlink(missing_ok=True)
     accel = ["-accel", "kvm", "-cpu", "host"] if kvm_usable() else ["-accel", "tcg", "-cpu", "max"]
     args = [
-        "qemu-system-x86_64", *accel, "-machine", "q35", "-m", str(memory_mb), "-smp", str(cpus),
-        "-display", "none", "-monitor", "none", "-serial", f"file:{serial_log}",
-        "-drive", f"file={disk},format={disk_format},if=virtio,cache=unsafe",
-        "-netdev", f"user,id=mgmt,hostfwd=tcp:127.0.0.1:{ssh_port}-:22",
-        "-device", "virtio-net-pci,netdev=mgmt,mac=52:54:00:00:00:01",
+        "qemu-system-x86_64",
+        *accel,
+        "-machine",
+        "q35",
+        "-m",
+        str(memory_mb),
+        "-smp",
+        str(cpus),
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-serial",
+        f"file:{serial_log}",
+        "-drive",
+        f"file={disk},format={disk_format},if=virtio,cache=unsafe",
+        "-netdev",
+        f"user,id=mgmt,hostfwd=tcp:127.0.0.1:{ssh_port}-:22",
+        "-device",
+        "virtio-net-pci,netdev=mgmt,mac=52:54:00:00:00:01",
     ]
     if firmware == "uefi":
         vars_copy = workdir / "OVMF_VARS.fd"
         shutil.copyfile(OVMF_VARS, vars_copy)
         args += [
-            "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
-            "-drive", f"if=pflash,format=raw,file={vars_copy}",
+            "-drive",
+            f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+            "-drive",
+            f"if=pflash,format=raw,file={vars_copy}",
         ]
     socket_nics = [SocketNic(f"52:54:00:00:01:{i + 1:02x}", free_port(), free_port()) for i in range(nics)]
     for i, nic in enumerate(socket_nics):

@@ -14,9 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dir
 from hayate.thermal import monitor
 from hayate.thermal.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_dir() -> Path:
+    """The plain build, as tests/conftest.py defines it (HAYATE_BUILD, default ./build)."""
+    return Path(os.environ.get("HAYATE_BUILD", ROOT / "build"))
 
 
 @pytest.fixture

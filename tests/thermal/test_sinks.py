@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import struct
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -275,3 +278,56 @@ def test_cli_config_prints_the_parsed_configuration(tmp_path: Path) -> None:
         and doc["policy"]["hysteresis_c"] == 2.0
         and doc["limits"] == {"p0": 68.0}
     )
+
+
+def test_node_exporter_serves_the_textfile(tmp_path: Path, journal: Journal) -> None:
+    """The real prometheus-node-exporter (Debian) reads what the monitor writes and serves it."""
+    exporter = shutil.which("prometheus-node-exporter")
+    if exporter is None:
+        pytest.skip("prometheus-node-exporter is not installed (scripts/apt-packages.txt)")
+    textdir = tmp_path / "textfile"
+    config = Config(
+        state_file=str(tmp_path / "state.json"),
+        textfile=str(textdir / "hayate_thermal.prom"),
+        journal_socket=str(journal.path),
+        policy=Config().policy.__class__(confirm_samples=1),
+    )
+    monitor.run(config, [qsfp_sample(68.5)])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [exporter, "--collector.disable-defaults", "--collector.textfile",
+         f"--collector.textfile.directory={textdir}", f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    served = {
+        (s.name, s.labels.get("sensor", "")): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
+    assert served[("hayate_thermal_temperature_celsius", "p0/module")] == 68.5
+    assert served[("hayate_thermal_level", "p0/module")] == 1
+    assert served[("node_textfile_scrape_error", "")] == 0
+
+
+def test_state_forgets_sensors_that_are_gone(tmp_path: Path, journal: Journal) -> None:
+    config = Config(state_file=str(tmp_path / "state.json"), textfile=None, journal_socket=str(journal.path))
+    monitor.run(config, [qsfp_sample(67.0, "p0")])
+    monitor.run(config, [qsfp_sample(50.0, "p1")])
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert list(state["sensors"]) == ["p1/module"]

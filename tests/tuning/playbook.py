@@ -87,13 +87,11 @@ def run_hosts(
                 if result.get("failed"):
                     failures.append(str(result.get("msg", result)))
         stats = doc.get("stats", {}).get(name, {})
-        rc = (
-            0
-            if not stats.get("failures") and not stats.get("unreachable") and proc.returncode in (0, 2)
-            else 1
-        )
-        if proc.returncode not in (0, 2) or not stats:
+        # ansible-playbook exits 2 when some host failed: judge each host by its own stats.
+        if not stats or proc.returncode not in (0, 2):
             rc = proc.returncode or 1
+        else:
+            rc = 1 if stats.get("failures") or stats.get("unreachable") else 0
         results[name] = Result(rc, stats, failures, tasks, proc.stdout + proc.stderr)
     return results
 

@@ -135,3 +135,10 @@ def test_cpulist_compresses_ranges() -> None:
     assert cpul.cpulist([5, 2, 3, 4, 8, 10, 11, 58]) == "2-5,8,10-11,58"
     assert cpul.cpulist([]) == ""
     assert cpul.cpulist(["7"]) == "7"
+
+
+def test_port_node_comes_from_the_allocation_when_the_inventory_omits_it() -> None:
+    alloc = {"manager_node": 0, "lcores": [{"node": 1}], "ports": {"p0": {"numa_node": 1, "rx_queues": 1}}}
+    plan = hp.plan([{"name": "p0"}], alloc, {"page_size": "2M"})
+    assert plan["nodes"]["1"]["fib_bytes"] > 0 and plan["nodes"]["1"]["mbufs"] == 32767
+    assert plan["nodes"]["0"]["fib_bytes"] == 0

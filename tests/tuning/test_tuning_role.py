@@ -25,6 +25,7 @@ TWO_SOCKET: dict[str, Any] = {
         + [{"lcore": c, "node": 1, "rx": []} for c in (30, 31, 32, 33)],
         "ports": {"p0": {"rx_queues": 4}, "p1": {"rx_queues": 4}},
         "isolated_cpus": [2, 3, 4, 5, 30, 31, 32, 33, 58, 59, 60, 61, 86, 87, 88, 89],
+        "os_cpus": [0, 1, 6, 7, 28, 29, 56, 57],
     },
     "hayate_image_build": True,  # the build host is not this server: render without hardware checks
 }
@@ -77,6 +78,7 @@ def test_two_socket_server_command_line(rendered: tuple[Path, dict[str, Result]]
     cpus = "2-5,30-33,58-61,86-89"
     assert f"isolcpus=managed_irq,domain,{cpus}" in params
     assert f"nohz_full={cpus}" in params and f"rcu_nocbs={cpus}" in params
+    assert "irqaffinity=0-1,6-7,28-29,56-57" in params
     assert "intel_idle.max_cstate=1" in params and "processor.max_cstate=1" in params
     assert "transparent_hugepage=never" in params
     dropin = (root / "etc/default/grub.d/hayate.cfg").read_text()

@@ -12,6 +12,7 @@ which pack into one preallocated buffer with a single `struct.Struct`.
 
 from __future__ import annotations
 
+import collections
 import enum
 import errno as errno_mod
 import ipaddress
@@ -302,6 +303,7 @@ class ControlClient:
             self._sock.close()
             raise
         self._seq = 0
+        self._deferred: collections.deque[tuple[MsgType, int, int]] = collections.deque()  # type, seq, count
         self._rbuf = bytearray(1 << 16)
 
     # context manager / lifetime
@@ -362,6 +364,7 @@ class ControlClient:
 
     def request(self, mtype: MsgType, payload: bytes | bytearray | memoryview = b"") -> bytes:
         """One request, one reply; raises ControlError on a non-zero status."""
+        self.drain()
         seq = self._send(mtype, payload)
         status, reply = self._recv(mtype, seq)
         if status != 0:
@@ -391,6 +394,7 @@ class ControlClient:
         *,
         batch: int = DEFAULT_BATCH,
         window: int = DEFAULT_WINDOW,
+        wait: bool = True,
     ) -> int:
         """Send `payload` (records of `sizes` bytes each: one int for fixed-size records or a list for
         variable-size ones) as messages of at most `batch` records and under 8 MiB, with at most `window`
@@ -399,9 +403,21 @@ class ControlClient:
         On the first refused message no further message is sent; the ones already in flight are drained and
         ControlError is raised with `applied` = elements applied in order before the failing element. Messages
         that were in flight behind the failing one were processed by the forwarder too (ROUTE_ADD and NH_SET
-        are idempotent; callers that need exactness resync)."""
+        are idempotent; callers that need exactness resync).
+
+        With `wait=False` the call returns once every message is sent, leaving up to `window` replies unread:
+        the caller goes on working while the forwarder applies them. They are read (and a refusal raised,
+        with `applied` counting within the refused message only) by the next call of any kind or by drain().
+        """
         view = memoryview(payload)
         chunks = list(_chunks(len(view), sizes, batch))
+        if not wait:
+            for start, end, count in chunks:
+                while len(self._deferred) >= window:
+                    self._reap()
+                self._deferred.append((mtype, self._send(mtype, view[start:end]), count))
+            return sum(c for _, _, c in chunks)
+        self.drain()
         inflight: list[tuple[int, int]] = []  # (seq, elements)
         applied = 0
         failure: ControlError | None = None
@@ -430,6 +446,28 @@ class ControlClient:
         if failure is not None:
             raise failure
         return applied
+
+    def drain(self) -> None:
+        """Reads the replies of bulk messages sent with wait=False; raises the first refusal after reading
+        them all (so that the connection stays in step)."""
+        failure: ControlError | None = None
+        while self._deferred:
+            try:
+                self._reap()
+            except ProtocolError:
+                raise
+            except ControlError as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    def _reap(self) -> None:
+        mtype, seq, count = self._deferred.popleft()
+        status, reply = self._recv(mtype, seq)
+        if status != 0:
+            raise self._error(mtype, status, reply)
+        if len(reply) >= APPLIED.size and APPLIED.unpack_from(reply)[0] != count:
+            raise ProtocolError(f"{count} elements sent, {APPLIED.unpack_from(reply)[0]} applied", mtype.name)
 
     # typed requests
     def hello(self) -> Hello:
@@ -460,15 +498,26 @@ class ControlClient:
         payload = encode_routes((net, 0) for net in networks)
         return self.bulk(MsgType.ROUTE_DEL, payload, ROUTE.size, batch=batch)
 
-    def route_add_keys(self, items: Sequence[tuple[RouteKey, int]], *, batch: int = DEFAULT_BATCH) -> int:
-        return self.bulk(MsgType.ROUTE_ADD, encode_route_keys(items), ROUTE.size, batch=batch)
+    def route_add_keys(
+        self, items: Sequence[tuple[RouteKey, int]], *, batch: int = DEFAULT_BATCH, wait: bool = True
+    ) -> int:
+        return self.bulk(MsgType.ROUTE_ADD, encode_route_keys(items), ROUTE.size, batch=batch, wait=wait)
 
-    def route_del_keys(self, keys: Sequence[RouteKey], *, batch: int = DEFAULT_BATCH) -> int:
+    def route_del_keys(
+        self, keys: Sequence[RouteKey], *, batch: int = DEFAULT_BATCH, wait: bool = True
+    ) -> int:
         payload = encode_route_keys([(k, 0) for k in keys])
-        return self.bulk(MsgType.ROUTE_DEL, payload, ROUTE.size, batch=batch)
+        return self.bulk(MsgType.ROUTE_DEL, payload, ROUTE.size, batch=batch, wait=wait)
 
     def route_dump_keys(self, family: int = 0) -> list[tuple[RouteKey, int]]:
         return decode_route_keys(self.request(MsgType.ROUTE_DUMP, encode_family(family)))
+
+    def route_dump_map(self, family: int = 0) -> dict[RouteKey, int]:
+        """ROUTE_DUMP straight into a dict (no intermediate list: a full table's dump is a million keys)."""
+        payload = self.request(MsgType.ROUTE_DUMP, encode_family(family))
+        if len(payload) % ROUTE.size:
+            raise ProtocolError(f"route records: {len(payload)} bytes is not a multiple of {ROUTE.size}")
+        return {(f, d, a): nh for f, d, nh, a in ROUTE.iter_unpack(payload)}
 
     def route_dump(self, family: int = 0) -> list[tuple[Network, int]]:
         return [(key_network(k), nh) for k, nh in self.route_dump_keys(family)]
@@ -479,17 +528,19 @@ class ControlClient:
             raise ProtocolError("ROUTE_FLUSH reply shorter than 4 bytes", "ROUTE_FLUSH")
         return int(U32.unpack_from(reply)[0])
 
-    def nh_set(self, nexthops: Sequence[NextHop], *, batch: int = DEFAULT_BATCH) -> int:
-        return self.bulk(MsgType.NH_SET, encode_nexthops(nexthops), NEXTHOP.size, batch=batch)
+    def nh_set(self, nexthops: Sequence[NextHop], *, batch: int = DEFAULT_BATCH, wait: bool = True) -> int:
+        return self.bulk(MsgType.NH_SET, encode_nexthops(nexthops), NEXTHOP.size, batch=batch, wait=wait)
 
-    def nh_del(self, ids: Sequence[int], *, batch: int = DEFAULT_BATCH) -> int:
-        return self.bulk(MsgType.NH_DEL, encode_ids(ids), U32.size, batch=batch)
+    def nh_del(self, ids: Sequence[int], *, batch: int = DEFAULT_BATCH, wait: bool = True) -> int:
+        return self.bulk(MsgType.NH_DEL, encode_ids(ids), U32.size, batch=batch, wait=wait)
 
     def nh_dump(self) -> list[NextHop]:
         return decode_nexthops(self.request(MsgType.NH_DUMP))
 
-    def nhg_set(self, groups: Sequence[NextHopGroup], *, batch: int = DEFAULT_BATCH) -> int:
-        return self.bulk(MsgType.NHG_SET, encode_groups(groups), group_sizes(groups), batch=batch)
+    def nhg_set(
+        self, groups: Sequence[NextHopGroup], *, batch: int = DEFAULT_BATCH, wait: bool = True
+    ) -> int:
+        return self.bulk(MsgType.NHG_SET, encode_groups(groups), group_sizes(groups), batch=batch, wait=wait)
 
     def nhg_dump(self) -> list[NextHopGroup]:
         return decode_groups(self.request(MsgType.NHG_DUMP))

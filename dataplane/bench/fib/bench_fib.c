@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ struct options {
 	unsigned int rounds, build_rounds, burst, update_batch;
 	uint32_t addresses, limit;
 	double update_s;
-	bool no_huge;
+	bool no_huge, markdown;
 };
 
 /* What one row (a structure's lookup variant) measured. */
@@ -437,8 +438,9 @@ static int run_family(int family)
 		}
 		if (best != NULL && opt.update_s > 0) {
 			measure_struct_updates(s, best, &t, &sets[SET_IN_TABLE], res);
-			/* the same prefixes and next hops went back: the answers must not have changed */
-			for (unsigned int k = n_rows - s->n_variants; k < n_rows; k++) {
+			/* the same prefixes and next hops went back: the answers must not have changed
+			 * (unless an update failed between its delete and its add) */
+			for (unsigned int k = n_rows - s->n_variants; k < n_rows && res->note[0] == '\0'; k++) {
 				uint64_t before = rows[k].mismatches;
 
 				if (!rows[k].ok || rows[k].checked == 0)
@@ -447,8 +449,8 @@ static int run_family(int family)
 					rows[k].v->select(s->ctx);
 				rows[k].checked_against = ref_name;
 				check_row(&rows[k], sets, addr_size, ref, &ref_name, scratch);
-				if (rows[k].mismatches > before && res->note[0] == '\0')
-					snprintf(res->note, sizeof(res->note), "answers changed by the updates");
+				if (rows[k].mismatches > before)
+					snprintf(res->note, sizeof(res->note), "ANSWERS CHANGED by the updates");
 			}
 		}
 		s->destroy(s);
@@ -483,19 +485,48 @@ static const struct row *find_row(const struct row *rows, unsigned int n, const 
 	return NULL;
 }
 
+/* The Markdown form of the last print_results, printed after its text form. */
+static char md[16384];
+static size_t md_len;
+
+static void md_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void md_add(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!opt.markdown || md_len >= sizeof(md))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(md + md_len, sizeof(md) - md_len, fmt, ap);
+	va_end(ap);
+	md_len = n < 0 ? md_len : md_len + (size_t)n;
+}
+
 static void print_target(const char *what, double value, double target, bool at_least, const char *unit)
 {
 	bool met = at_least ? value >= target : value <= target;
+	char missed[32] = "";
 
 	if (isnan(value)) {
 		printf("  %-48s not measured\n", what);
+		md_add("| %s | not measured | | |\n", what);
 		return;
 	}
-	printf("  %-48s %9.2f%s  target %s %.2f%s  %s", what, value, unit, at_least ? ">=" : "<=", target, unit,
-	       met ? "met" : "MISSED");
 	if (!met)
-		printf(" by %.0f%%", at_least ? (1 - value / target) * 100 : (value / target - 1) * 100);
-	printf("\n");
+		snprintf(missed, sizeof(missed), " by %.0f%%",
+			 at_least ? (1 - value / target) * 100 : (value / target - 1) * 100);
+	printf("  %-48s %9.2f%s  target %s %.2f%s  %s%s\n", what, value, unit, at_least ? ">=" : "<=", target,
+	       unit, met ? "met" : "MISSED", missed);
+	md_add("| %s | %.2f%s | %s %.2f%s | %s%s |\n", what, value, unit, at_least ? ">=" : "<=", target, unit,
+	       met ? "met" : "**missed**", missed);
+}
+
+static void print_markdown(void)
+{
+	if (opt.markdown)
+		printf("\n%.*s\n", (int)md_len, md);
+	fflush(stdout);
 }
 
 static void print_results(const struct bench_table *t, struct row *rows, unsigned int n_rows,
@@ -508,6 +539,11 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	       "rounds\n",
 	       t->family, t->n, opt.addresses, t->family == 6 ? " in 2000::/3" : "", BENCH_HOT_ADDRS, opt.burst,
 	       opt.rounds);
+	md_len = 0;
+	md_add("| IPv%d, %u prefixes | random M/s | in-table M/s | hot M/s | MiB | build s | changes/s, one a "
+	       "publish | changes/s, %u pairs a publish | reader M/s during updates | answers |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+	       t->family, t->n, opt.update_batch);
 	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s  %s\n", "implementation", "random", "in-table", "hot", "MiB",
 	       "build s", "changes/s", "batched/s", "reader", "check");
 	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s\n", "", "M/s", "M/s", "M/s", "", "", "1 a publish",
@@ -535,6 +571,8 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 			snprintf(check, sizeof(check), "%" PRIu64 " OF %" PRIu64 " DIFFER", r->mismatches, r->checked);
 		printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s  %s\n", name, b[0], b[1], b[2], b[3], b[4], b[5],
 		       b[6], b[7], check);
+		md_add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3], b[4],
+		       b[5], b[6], b[7], check);
 		if (r->s->dpdk) {
 			for (int set = 0; set < SET_COUNT; set++)
 				best[set] = fmax(best[set], r->mlps[set]);
@@ -550,6 +588,8 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	printf("  * allocated, not what is in use (the library hides it)\n");
 
 	printf("ratio to the best DPDK structure per column (lookups, changes: higher is better; MiB, build: lower)\n");
+	md_add("\n| ratio to the best DPDK | random | in-table | hot | MiB | build | changes/s | batched |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (unsigned int i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		const struct struct_result *sr = &sres[r->s - structs];
@@ -565,6 +605,7 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 		fmt_num(b[5], sizeof(b[5]), sr->changes_single / best_changes, "%.2fx");
 		fmt_num(b[6], sizeof(b[6]), sr->changes_batch / best_changes, "%.2fx");
 		printf("%-24s %9s %9s %9s %9s %8s %11s %11s\n", name, b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+		md_add("| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
 	}
 
 	/* The targets, for hayate's Poptrie (bulk lookups) against rte_fib/rte_fib6 AVX-512. */
@@ -575,8 +616,10 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	char what[96];
 
 	printf("targets (hayate poptrie bulk):\n");
+	md_add("\n| target (hayate poptrie bulk) | measured | target | |\n|---|---:|---:|---|\n");
 	if (ours == NULL) {
 		printf("  hayate poptrie not measured\n");
+		print_markdown();
 		return;
 	}
 	const struct struct_result *os = &sres[ours->s - structs];
@@ -603,7 +646,7 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	print_target("route changes/s, one per publish, reader on", os->changes_single / 1e6, 1.0, true, " M");
 	snprintf(what, sizeof(what), "route changes/s, %u pairs per publish", opt.update_batch);
 	print_target(what, os->changes_batch / 1e6, 1.0, true, " M");
-	fflush(stdout);
+	print_markdown();
 }
 
 /* ------------------------------------------------------------------- main */
@@ -624,6 +667,7 @@ static void usage(FILE *f)
 		"  --update-seconds S        per update round (default %.2f; 0 skips updates)\n"
 		"  --update-batch N          delete+add pairs per publish in the batched column (default %u)\n"
 		"  --no-huge                 run without hugepages (slower; development only)\n"
+		"  --markdown                also print the results as Markdown tables (docs/benchmarks.md)\n"
 		"  --eal \"ARGS\"              more EAL arguments (after: %s)\n",
 		opt.rounds, opt.build_rounds, SLOW_BUILD_S, opt.addresses, BENCH_BURST_MAX, opt.burst,
 		opt.update_s, opt.update_batch, EAL_ARGS);
@@ -632,7 +676,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv)
 {
 	enum { O_RIB4 = 256, O_RIB6, O_FAMILY, O_ONLY, O_ROUNDS, O_BROUNDS, O_ADDRS, O_BURST, O_LIMIT, O_USEC,
-	       O_UBATCH, O_NOHUGE, O_EAL, O_HELP };
+	       O_UBATCH, O_NOHUGE, O_MD, O_EAL, O_HELP };
 	static const struct option longopts[] = {
 		{ "rib4", required_argument, NULL, O_RIB4 },
 		{ "rib6", required_argument, NULL, O_RIB6 },
@@ -646,6 +690,7 @@ static int parse_args(int argc, char **argv)
 		{ "update-seconds", required_argument, NULL, O_USEC },
 		{ "update-batch", required_argument, NULL, O_UBATCH },
 		{ "no-huge", no_argument, NULL, O_NOHUGE },
+		{ "markdown", no_argument, NULL, O_MD },
 		{ "eal", required_argument, NULL, O_EAL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -666,6 +711,7 @@ static int parse_args(int argc, char **argv)
 		case O_USEC: opt.update_s = atof(optarg); break;
 		case O_UBATCH: opt.update_batch = (unsigned int)atoi(optarg); break;
 		case O_NOHUGE: opt.no_huge = true; break;
+		case O_MD: opt.markdown = true; break;
 		case O_EAL: opt.eal = optarg; break;
 		case O_HELP: usage(stdout); exit(0);
 		default: usage(stderr); return -1;

@@ -13,6 +13,7 @@
 /* The forwarder's promised capacities: the structure is measured as it will be configured. */
 #define CAP4 2097152u
 #define CAP6 524288u
+#define MIN_CAP 1024u /* the family not measured */
 
 struct hayate_ctx {
 	struct hy_fib *fib;
@@ -21,15 +22,15 @@ struct hayate_ctx {
 	struct hy_fib_route *ops; /* update batches */
 };
 
-static int hayate_create(struct bench_struct *s, const struct bench_table *t)
+static int hayate_try_create(struct bench_struct *s, uint32_t cap4, uint32_t cap6)
 {
 	struct hayate_ctx *c = s->ctx;
 	static unsigned int seq;
 	char name[32], err[256] = "";
 	struct hy_fib_conf conf = {
 		.backend = c->backend,
-		.max_routes4 = t->family == 4 && t->n > CAP4 ? t->n : CAP4,
-		.max_routes6 = t->family == 6 && t->n > CAP6 ? t->n : CAP6,
+		.max_routes4 = cap4,
+		.max_routes6 = cap6,
 		.n_numa = 1,
 		.numa = { (int)rte_socket_id() },
 		.qsbr = bench_qsbr,
@@ -40,7 +41,26 @@ static int hayate_create(struct bench_struct *s, const struct bench_table *t)
 	snprintf(name, sizeof(name), "bench%u", seq++);
 	rc = hy_fib_create(&conf, &c->fib, err, sizeof(err));
 	if (rc < 0)
-		fprintf(stderr, "bench-fib: %s: hy_fib_create: %s (%s)\n", s->name, err, strerror(-rc));
+		fprintf(stderr, "bench-fib: %s: hy_fib_create(%u IPv4, %u IPv6 routes): %s (%s)\n", s->name, cap4,
+			cap6, err, strerror(-rc));
+	return rc;
+}
+
+/*
+ * Sized as the forwarder is configured (the promised capacity) for the family
+ * measured, minimal for the other; where the hugepages do not hold that, sized
+ * for the table with a quarter to spare (said on stderr).
+ */
+static int hayate_create(struct bench_struct *s, const struct bench_table *t)
+{
+	uint32_t promised = t->family == 4 ? CAP4 : CAP6, fit = t->n + t->n / 4;
+	uint32_t cap = t->n > promised ? t->n : promised;
+	int rc = hayate_try_create(s, t->family == 4 ? cap : MIN_CAP, t->family == 6 ? cap : MIN_CAP);
+
+	if (rc == -ENOMEM && fit < cap) {
+		fprintf(stderr, "bench-fib: %s: retrying sized for the table (%u routes)\n", s->name, fit);
+		rc = hayate_try_create(s, t->family == 4 ? fit : MIN_CAP, t->family == 6 ? fit : MIN_CAP);
+	}
 	return rc;
 }
 

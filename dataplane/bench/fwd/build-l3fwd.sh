@@ -37,6 +37,12 @@ edit l3fwd_lpm.c '#define IPV4_L3FWD_LPM_MAX_RULES         1024' '#define IPV4_L
 edit l3fwd_lpm.c '#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 8)' '#define IPV4_L3FWD_LPM_NUMBER_TBL8S (1 << 16)'
 # FIB (DIR-24-8): 65536 routes by default.
 edit l3fwd_fib.c 'config_ipv4.max_routes = (1 << 16);' 'config_ipv4.max_routes = (1 << 21);'
+# IPv6 (LPM6 and the FIB6 trie): a full table has ~160k routes, mostly /48 that each need tbl8 groups below
+# their /24; 2^19 groups (512 MiB of hugepages each) hold it.
+edit l3fwd_lpm.c '#define IPV6_L3FWD_LPM_MAX_RULES         1024' '#define IPV6_L3FWD_LPM_MAX_RULES         (1 << 19)'
+edit l3fwd_lpm.c '#define IPV6_L3FWD_LPM_NUMBER_TBL8S (1 << 16)' '#define IPV6_L3FWD_LPM_NUMBER_TBL8S (1 << 19)'
+edit l3fwd_fib.c 'config.max_routes = (1 << 16) - 1;' 'config.max_routes = (1 << 19);'
+edit l3fwd_fib.c 'config.trie.num_tbl8 = (1 << 15);' 'config.trie.num_tbl8 = (1 << 19);'
 # l3fwd asks every port for IP checksum offload and stops if it lacks it, as net_pcap does; its vector paths never
 # look at the result, so asking for nothing changes no work done per packet.
 edit main.c '.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,' '.offloads = 0,'
@@ -49,4 +55,4 @@ srcs=(main.c l3fwd_acl.c l3fwd_lpm.c l3fwd_fib.c l3fwd_em.c l3fwd_event.c l3fwd_
 # shellcheck disable=SC2046
 (cd "$src" && cc -O3 $(pkg-config --cflags libdpdk) -march=native -DALLOW_EXPERIMENTAL_API -I../common \
 	"${srcs[@]}" -o ../dpdk-l3fwd $(pkg-config --libs libdpdk))
-echo "build-l3fwd: $dir/dpdk-l3fwd (LPM/FIB up to 2M IPv4 routes, pool floor $min_mbufs mbufs)"
+echo "build-l3fwd: $dir/dpdk-l3fwd (LPM/FIB up to 2M IPv4 and 512k IPv6 routes, pool floor $min_mbufs mbufs)"

@@ -38,6 +38,7 @@ MBUF_SLACK = 16384  # mbufs per RX queue beyond the pcap copy: rings, bursts in 
 NULL_LINK = "n"  # in the traffic folder, to /dev/null
 WORKER_THREAD_NAMES = ("rte-worker-", "lcore-worker-")
 
+DEDICATED_CPU = 0.9  # median share of its CPUs an engine's lcores must get for wall-clock ratios to count
 TARGET_VS_L3FWD = 1.2
 TARGET_VS_IO = 0.8
 TARGET_TWO_VS_ONE = 1.8
@@ -187,6 +188,10 @@ class Engine:
         ports = self.telemetry.query("/ethdev/list")
         return {str(p): self.telemetry.query(f"/ethdev/stats,{p}") for p in ports}
 
+    def drops_between(self, before: Any, after: Any) -> dict[str, int]:
+        """Packets dropped between two diagnostics(), by reason, where the engine counts them."""
+        return {}
+
     def alive(self) -> None:
         if self.proc is not None and self.proc.poll() is not None:
             raise BenchError(
@@ -299,14 +304,24 @@ class L3fwd(Engine):
     def prepare(self, deadline: float) -> None:
         self.connect_telemetry(deadline)
 
+    def stop(self) -> None:
+        super().stop()
+        # l3fwd prints a line per route: keep their count, not a million lines per start.
+        with contextlib.suppress(OSError):
+            lines = self.log.read_text(errors="replace").splitlines()
+            kept = [line for line in lines if "Adding route" not in line]
+            kept.append(f"(bench: {len(lines) - len(kept)} 'Adding route' lines removed)")
+            self.log.write_text("\n".join(kept) + "\n")
+
 
 class Hayate(Engine):
-    """hayate-fwd with tap-less ports, its table loaded through the control socket in batches."""
+    """hayate-fwd with tap-less ports, its table loaded through the control socket in batches. The engine
+    `hayate-rte_fib` is the same with the rte_fib backend instead of Poptrie: our packet path, DPDK's FIB."""
 
-    name = "hayate"
-
-    def __init__(self, setup: Setup, log: Path, binary: Path, routes: Path) -> None:
+    def __init__(self, setup: Setup, log: Path, binary: Path, routes: Path, backend: str = "poptrie") -> None:
         super().__init__(setup, log)
+        self.name = "hayate" if backend == "poptrie" else f"hayate-{backend}"
+        self.backend = backend
         self.binary = binary
         self.routes = routes
         self.socket_path = setup.workdir / f"{setup.prefix}.sock"
@@ -336,6 +351,9 @@ class Hayate(Engine):
             "ports": ports,
             "lcores": lcores,
             "punt": {"no_route": "drop"},
+            # Room for the full tables (901,899 and 160,147 routes) without the defaults' 2M/512k, which
+            # make rte_fib reserve 1 GiB of IPv6 tbl8 groups.
+            "fib": {"backend": self.backend, "max_routes4": 1 << 20, "max_routes6": 1 << 18},
             "mbuf": {"count": s.mbufs()},
             "control": {"socket": str(self.socket_path)},
         }
@@ -362,7 +380,10 @@ class Hayate(Engine):
             NEXT_HOP_ID, ctl.NextHopKind.FORWARD, port=ids[self.null_name], mac=ctl.parse_mac(NEXT_HOP_MAC)
         )
         self.client.nh_set([nh])
-        keys = list(route_keys(self.routes))
+        keys = list(route_keys(self.routes, 4))
+        routes6 = self.routes.with_name("routes6.txt")
+        if routes6.exists():
+            keys += route_keys(routes6, 6)
         started = time.monotonic()
         applied = self.client.route_add_keys([(k, NEXT_HOP_ID) for k in keys], batch=ROUTE_BATCH)
         print(f"    hayate: {applied} routes in {time.monotonic() - started:.2f} s", file=sys.stderr)
@@ -373,6 +394,16 @@ class Hayate(Engine):
     def diagnostics(self) -> Any:
         return self.client.stats() if self.client is not None else None
 
+    def drops_between(self, before: Any, after: Any) -> dict[str, int]:
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return {}
+        lost = {}
+        for kind in ("drops", "punts"):
+            for reason, n in after.get(kind, {}).items():
+                if n != before.get(kind, {}).get(reason, 0):
+                    lost[f"{kind}.{reason}"] = n - before.get(kind, {}).get(reason, 0)
+        return lost
+
     def stop(self) -> None:
         if self.client is not None:
             self.client.close()
@@ -380,13 +411,13 @@ class Hayate(Engine):
         super().stop()
 
 
-def route_keys(path: Path) -> Iterator[tuple[int, int, bytes]]:
-    """(family, depth, addr16) keys of the IPv4 prefixes in traffic.py's routes4.txt."""
-    pad = bytes(12)
+def route_keys(path: Path, family: int) -> Iterator[tuple[int, int, bytes]]:
+    """(family, depth, addr16) keys of the prefixes in traffic.py's routes4.txt or routes6.txt."""
+    af, pad = (socket.AF_INET, bytes(12)) if family == 4 else (socket.AF_INET6, b"")
     with open(path, encoding="ascii") as lines:
         for line in lines:
             addr, depth = line.strip().split("/")
-            yield 4, int(depth), socket.inet_aton(addr) + pad
+            yield family, int(depth), socket.inet_pton(af, addr) + pad
 
 
 def port_tx_packets(stats: dict[str, Any], name: str) -> int:
@@ -441,6 +472,7 @@ def measure(
         if len(tids) != lcores:
             raise BenchError(f"{engine.name}: found {len(tids)} forwarding threads, expected {lcores}")
         out = []
+        before = engine.diagnostics()
         count, cpu, at = engine.sample(), engine.cpu_seconds(tids), time.monotonic()
         for _ in range(windows):
             time.sleep(window)
@@ -449,7 +481,12 @@ def measure(
             count, cpu, at = count2, cpu2, at2
         engine.alive()
         with contextlib.suppress(OSError, ValueError, KeyError):
-            engine.log.with_suffix(".stats.json").write_text(json.dumps(engine.diagnostics(), indent=1))
+            # Counters at the start and the end of the measurement: drops in between show in their difference.
+            counters = {"before": before, "after": engine.diagnostics()}
+            lost = engine.drops_between(counters["before"], counters["after"])
+            if lost:
+                print(f"    {engine.name}: dropped while measured: {lost}", file=sys.stderr)
+            engine.log.with_suffix(".stats.json").write_text(json.dumps(counters, indent=1))
         return out
     finally:
         engine.stop()
@@ -484,6 +521,9 @@ class Ratio:
     wall: float  # from Mpps
     per_cpu: float  # from CPU-normalised Mpps
     target: float | None
+    # Some engine compared got under DEDICATED_CPU of its CPUs: the wall-clock ratio then measures the
+    # machine's other load, not the engines, and gets no verdict.
+    shared: bool = False
 
 
 def ratio_lines(results: list[Result]) -> list[Ratio]:
@@ -495,7 +535,10 @@ def ratio_lines(results: list[Result]) -> list[Ratio]:
         what: str, num: Result | None, den: Result | None, target: float | None, scale: float = 1.0
     ) -> None:
         if num is not None and den is not None and den.mpps > 0 and den.per_cpu > 0:
-            out.append(Ratio(what, num.mpps / den.mpps / scale, num.per_cpu / den.per_cpu / scale, target))
+            shared = min(num.cpu, den.cpu) < DEDICATED_CPU
+            out.append(
+                Ratio(what, num.mpps / den.mpps / scale, num.per_cpu / den.per_cpu / scale, target, shared)
+            )
 
     def best_l3fwd(profile: str, n: int, metric: str) -> Result | None:
         found = [by[k] for k in ((profile, n, "l3fwd-lpm"), (profile, n, "l3fwd-fib")) if k in by]
@@ -514,9 +557,17 @@ def ratio_lines(results: list[Result]) -> list[Ratio]:
                         hayate.mpps / wall_best.mpps,
                         hayate.per_cpu / cpu_best.per_cpu,
                         TARGET_VS_L3FWD,
+                        min(hayate.cpu, wall_best.cpu, cpu_best.cpu) < DEDICATED_CPU,
                     )
                 )
             add(f"{profile:>4} {n} lcore(s): hayate / testpmd io", hayate, io, TARGET_VS_IO)
+            # Same FIB (rte_fib DIR-24-8), different packet path: what hayate's checks and rewrite cost.
+            add(
+                f"{profile:>4} {n} lcore(s): hayate-rte_fib / l3fwd-fib",
+                by.get((profile, n, "hayate-rte_fib")),
+                by.get((profile, n, "l3fwd-fib")),
+                None,
+            )
             add(
                 f"{profile:>4} {n} lcore(s): l3fwd-fib / l3fwd-lpm",
                 by.get((profile, n, "l3fwd-fib")),
@@ -550,12 +601,12 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
         "cpu: share of wall time x lcores that the forwarding lcores were on a CPU; per-CPU: Mpps / cpu,",
         "what the lcores would do with their CPUs to themselves (other processes take time from them).",
         "",
-        f"{'profile':>7} {'lcores':>6} {'engine':<11} {'Mpps':>7} {'min':>7} {'max':>7} {'cpu':>5} "
+        f"{'profile':>7} {'lcores':>6} {'engine':<14} {'Mpps':>7} {'min':>7} {'max':>7} {'cpu':>5} "
         f"{'per-CPU':>8}",
     ]
     for r in sorted(results, key=lambda r: (r.profile, r.lcores, ENGINES.index(r.engine))):
         lines.append(
-            f"{r.profile:>7} {r.lcores:>6} {r.engine:<11} {r.mpps:7.2f} "
+            f"{r.profile:>7} {r.lcores:>6} {r.engine:<14} {r.mpps:7.2f} "
             f"{min(w.mpps for w in r.windows):7.2f} "
             f"{max(w.mpps for w in r.windows):7.2f} {r.cpu:5.2f} {r.per_cpu:8.2f}"
         )
@@ -564,11 +615,38 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
         verdict = ""
         if ratio.target is not None:
             met = ["met" if v >= ratio.target else "MISSED" for v in (ratio.wall, ratio.per_cpu)]
+            if ratio.shared:
+                met[0] = "n/a (shared CPUs)"
             verdict = f">= {ratio.target:.2f}: {met[0]} / {met[1]}"
         lines.append(f"{ratio.what:<58} {ratio.wall:6.3f} {ratio.per_cpu:8.3f}  {verdict}")
     for what, why in failed.items():
         lines.append(f"FAILED {what}: {why}")
     return "\n".join(lines)
+
+
+def markdown(results: list[Result]) -> str:
+    """The figures and ratios as the Markdown tables of docs/benchmarks.md."""
+    lines = [
+        "| profile | lcores | engine | Mpps | min..max | cpu | per-CPU Mpps |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(results, key=lambda r: (r.profile, r.lcores, ENGINES.index(r.engine))):
+        lo, hi = min(w.mpps for w in r.windows), max(w.mpps for w in r.windows)
+        lines.append(
+            f"| {r.profile} | {r.lcores} | {r.engine} | {r.mpps:.2f} | {lo:.2f}..{hi:.2f} | {r.cpu:.2f} "
+            f"| {r.per_cpu:.2f} |"
+        )
+    lines += ["", "| ratio | Mpps | per-CPU | target |", "|---|---|---|---|"]
+    for ratio in ratio_lines(results):
+        verdict = ""
+        if ratio.target is not None:
+            verdict = (
+                f">= {ratio.target:.2f}: **{'met' if ratio.per_cpu >= ratio.target else 'missed'}** per CPU"
+            )
+            if not ratio.shared:
+                verdict += f", {'met' if ratio.wall >= ratio.target else 'missed'} wall-clock"
+        lines.append(f"| {ratio.what.strip()} | {ratio.wall:.3f} | {ratio.per_cpu:.3f} | {verdict} |")
+    return "\n".join(lines) + "\n"
 
 
 def make_engine(args: argparse.Namespace, name: str, setup: Setup, stamp: str) -> Engine:
@@ -577,10 +655,11 @@ def make_engine(args: argparse.Namespace, name: str, setup: Setup, stamp: str) -
         return TestpmdIo(setup, log)
     if name in ("l3fwd-lpm", "l3fwd-fib"):
         return L3fwd(setup, log, args.l3fwd, name.split("-")[1])
-    return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt")
+    backend = "rte_fib" if name == "hayate-rte_fib" else "poptrie"
+    return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", backend)  # routes6.txt beside it
 
 
-ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate")
+ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -592,6 +671,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated, of {ENGINES}")
     p.add_argument("--profiles", default="64,imix")
     p.add_argument("--lcores", default="1,2", help="forwarding lcore counts to measure, e.g. 1,2")
+    p.add_argument(
+        "--profile-lcores",
+        action="append",
+        default=[],
+        metavar="PROFILE=N[:N]",
+        help="measure PROFILE at these lcore counts only (e.g. 64v6=1), to keep a run short",
+    )
     p.add_argument("--cpus", default="1,0", help="CPUs of the forwarding lcores, in order, or 'auto'")
     p.add_argument("--main-cpu", type=int, default=0, help="CPU of testpmd's main and hayate-fwd's manager")
     p.add_argument("--frames", type=int, default=65536, help="frames per pcap (as generated)")
@@ -614,13 +700,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--engines: unknown {e!r}, known {ENGINES}")
     if any(e.startswith("l3fwd") for e in args.engines) and args.l3fwd is None:
         p.error("--l3fwd is required for the l3fwd engines")
-    if "hayate" in args.engines and args.hayate is None:
+    if any(e.startswith("hayate") for e in args.engines) and args.hayate is None:
         p.error("--hayate is required for the hayate engine")
     for name in ("traffic", "workdir", "l3fwd", "hayate", "json"):
         if getattr(args, name) is not None:
             setattr(args, name, getattr(args, name).resolve())
     args.profiles = [x for x in args.profiles.split(",") if x]
     args.lcores = [int(x) for x in args.lcores.split(",") if x]
+    only: dict[str, set[int]] = {}
+    for item in args.profile_lcores:
+        profile, sep, counts = item.partition("=")
+        try:
+            only[profile] = {int(x) for x in counts.split(":")}
+        except ValueError:
+            sep = ""
+        if not sep or not profile:
+            p.error(f"--profile-lcores: expected PROFILE=N[:N], got {item!r}")
+    args.profile_lcores = only
+    if not (args.traffic / "routes4.txt").exists():
+        p.error(f"--traffic {args.traffic}: no routes4.txt (made by traffic.py)")
     if args.cpus == "auto":
         args.cpus = auto_cpus(args.main_cpu, max(args.lcores))
     else:
@@ -691,6 +789,7 @@ def write_results(
         }
         args.json.write_text(json.dumps(doc, indent=2))
         args.json.with_suffix(".txt").write_text(text + "\n")
+        args.json.with_suffix(".md").write_text(markdown(list(results.values())))
     return text
 
 
@@ -711,6 +810,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for profile in args.profiles:
         for n in args.lcores:
+            if n not in args.profile_lcores.get(profile, {n}):
+                continue
             for start in range(args.starts):
                 # Engines take turns within each start so that slow drifts of a shared machine hit all alike.
                 for engine_name in args.engines:

@@ -3,15 +3,18 @@
 Reads a routing table (one prefix per line, gzip or plain, as ../shared/data/rib4.txt.gz) and writes, into one
 output folder:
 
-- ``routes4.txt``: the IPv4 prefixes that every engine loads (hayate-fwd through its control socket, l3fwd
-  through its rule file), one per line; prefixes of length 0 are left out because DPDK's LPM refuses them.
-- ``l3fwd-v4.rules`` / ``l3fwd-v6.rules``: the same table in l3fwd's rule-file format (``R<prefix> <port>``),
+- ``routes4.txt`` (and ``routes6.txt`` with ``--table6``): the prefixes that every engine loads (hayate-fwd
+  through its control socket, l3fwd through its rule files), one per line; prefixes of length 0 are left out
+  because DPDK's LPM refuses them.
+- ``l3fwd-v4.rules`` / ``l3fwd-v6.rules``: the same tables in l3fwd's rule-file format (``R<prefix> <port>``),
   every route to the egress port given; l3fwd insists on an IPv6 file, which holds one documentation prefix
-  (the benchmark sends IPv4 only).
+  when no IPv6 table is given.
 - ``<profile>-<n>.pcap`` for each profile (``64``: 64-byte frames; ``imix``: 64/570/1518 bytes in the ratio
-  7:4:1) and each stream n (one pcap vdev per lcore): Ethernet/IPv4/UDP frames whose destinations are random
-  addresses inside randomly chosen prefixes of the table, with random source ports so that every frame is a
-  distinct flow. Frame sizes are wire sizes: the pcap holds each frame without its 4-byte FCS.
+  7:4:1; ``64v6``: 64-byte IPv6 frames, which hold no UDP header: next header 59, "no next header") and each
+  stream n (one pcap vdev per lcore): Ethernet/IPv4/UDP (or IPv6) frames whose destinations are random
+  addresses inside randomly chosen prefixes of the table, with random source ports (IPv6: flow labels and
+  sources) so that every frame is a distinct flow. Frame sizes are wire sizes: the pcap holds each frame
+  without its 4-byte FCS.
 
 Everything is deterministic for a given ``--seed``. Only the standard library is used, so the benchmark runs
 on a machine without scapy.
@@ -31,46 +34,54 @@ from pathlib import Path
 FCS_LEN = 4
 ETH_HDR = struct.Struct("!6s6sH")
 IPV4_HDR = struct.Struct("!BBHHHBBH4s4s")
+IPV6_HDR = struct.Struct("!IHBB16s16s")  # version/class/flow label, payload length, next header, hop limit
 UDP_HDR = struct.Struct("!HHHH")
 PCAP_GLOBAL = struct.Struct("<IHHiIII")
 PCAP_RECORD = struct.Struct("<IIII")
 PCAP_MAGIC = 0xA1B2C3D4
 LINKTYPE_ETHERNET = 1
 ETHERTYPE_IPV4 = 0x0800
+ETHERTYPE_IPV6 = 0x86DD
 IPPROTO_UDP = 17
+IPPROTO_NONE = 59  # IPv6 "no next header": the smallest IPv6 frame that fits 64 bytes
 DEFAULT_TTL = 64
 
 # (wire frame size, weight): the simple IMIX of 7:4:1.
 PROFILES: dict[str, list[tuple[int, int]]] = {
     "64": [(64, 1)],
     "imix": [(64, 7), (570, 4), (1518, 1)],
+    "64v6": [(64, 1)],
 }
+IPV6_PROFILES = frozenset({"64v6"})
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # net_pcap's port MAC is 02:70:63:61:70:<n> for its n-th device (it cannot be changed): the frames of stream n
 # go to that address, so a forwarder that checks the destination MAC accepts them.
 PCAP_PMD_MAC = "02:70:63:61:70:00"
 
 # l3fwd wants both rule files; the IPv6 one holds a single documentation prefix.
-L3FWD_V6_PLACEHOLDER = "2001:db8::/32"
+L3FWD_V6_PLACEHOLDER = ipaddress.IPv6Network("2001:db8::/32")
 
 
-def read_table(path: Path) -> list[ipaddress.IPv4Network]:
-    """Reads one IPv4 prefix per line; skips blank lines and '#' comments; a bad line names its number."""
+def read_table(path: Path, version: int = 4) -> list[Network]:
+    """Reads one prefix of the IP version per line; skips blank lines and '#' comments; a bad line names its
+    number."""
     opener = gzip.open if path.suffix == ".gz" else open
-    prefixes: list[ipaddress.IPv4Network] = []
+    parse = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
+    prefixes: list[Network] = []
     with opener(path, "rt", encoding="ascii") as lines:
         for number, line in enumerate(lines, 1):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
             try:
-                prefix = ipaddress.IPv4Network(text.split()[0], strict=False)
+                prefix = parse(text.split()[0], strict=False)
             except ValueError as err:
-                raise ValueError(f"{path}:{number}: not an IPv4 prefix: {text!r} ({err})") from err
+                raise ValueError(f"{path}:{number}: not an IPv{version} prefix: {text!r} ({err})") from err
             if prefix.prefixlen > 0:
                 prefixes.append(prefix)
     if not prefixes:
-        raise ValueError(f"{path}: no IPv4 prefixes")
+        raise ValueError(f"{path}: no IPv{version} prefixes")
     return prefixes
 
 
@@ -113,6 +124,19 @@ def build_frame(
     )
 
 
+def build_frame6(dst_mac: bytes, src_mac: bytes, src: int, dst: int, flow: int, wire_len: int) -> bytes:
+    """One Ethernet/IPv6 frame of `wire_len` bytes on the wire, no upper-layer header (next header 59)."""
+    payload = wire_len - FCS_LEN - ETH_HDR.size - IPV6_HDR.size
+    if payload < 0:
+        raise ValueError(f"frame size {wire_len} is too small for Ethernet/IPv6")
+    first_word = (6 << 28) | (flow & 0xFFFFF)
+    return (
+        ETH_HDR.pack(dst_mac, src_mac, ETHERTYPE_IPV6)
+        + IPV6_HDR.pack(first_word, payload, IPPROTO_NONE, DEFAULT_TTL, src.to_bytes(16), dst.to_bytes(16))
+        + bytes(payload)
+    )
+
+
 def frame_sizes(profile: str, count: int, rng: random.Random) -> list[int]:
     """`count` wire sizes repeating the profile's cycle (so in its exact ratio), shuffled."""
     mix = PROFILES[profile]
@@ -122,7 +146,7 @@ def frame_sizes(profile: str, count: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def random_destinations(table: list[ipaddress.IPv4Network], count: int, rng: random.Random) -> Iterator[int]:
+def random_destinations(table: list[Network], count: int, rng: random.Random) -> Iterator[int]:
     """Random host addresses inside randomly chosen prefixes of the table."""
     for _ in range(count):
         prefix = table[rng.randrange(len(table))]
@@ -143,7 +167,7 @@ def write_pcap(path: Path, frames: Iterator[bytes]) -> int:
 
 def write_stream(
     path: Path,
-    table: list[ipaddress.IPv4Network],
+    table: list[Network],
     profile: str,
     count: int,
     seed: int,
@@ -153,30 +177,43 @@ def write_stream(
     rng = random.Random(seed)
     sizes = frame_sizes(profile, count, rng)
     dests = random_destinations(table, count, rng)
-    # Sources from 198.18.0.0/15 (RFC 2544 benchmarking); ports random so each frame is its own flow.
-    src_base = int(ipaddress.IPv4Address("198.18.0.0"))
-    frames = (
-        build_frame(
-            dst_mac,
-            src_mac,
-            src_base + rng.randrange(1 << 17),
-            dst,
-            rng.randrange(1024, 65536),
-            rng.randrange(1024, 65536),
-            size,
+    frames: Iterator[bytes]
+    if profile in IPV6_PROFILES:
+        # Sources from 2001:2::/48 (RFC 5180 benchmarking); flow labels random.
+        src6 = int(ipaddress.IPv6Address("2001:2::"))
+        frames = (
+            build_frame6(dst_mac, src_mac, src6 + rng.randrange(1 << 80), dst, rng.randrange(1 << 20), size)
+            for size, dst in zip(sizes, dests, strict=True)
         )
-        for size, dst in zip(sizes, dests, strict=True)
-    )
+    else:
+        # Sources from 198.18.0.0/15 (RFC 2544 benchmarking); ports random so each frame is its own flow.
+        src4 = int(ipaddress.IPv4Address("198.18.0.0"))
+        frames = (
+            build_frame(
+                dst_mac,
+                src_mac,
+                src4 + rng.randrange(1 << 17),
+                dst,
+                rng.randrange(1024, 65536),
+                rng.randrange(1024, 65536),
+                size,
+            )
+            for size, dst in zip(sizes, dests, strict=True)
+        )
     write_pcap(path, frames)
 
 
-def write_routes(out: Path, table: list[ipaddress.IPv4Network], l3fwd_port: int) -> None:
+def write_routes(out: Path, table4: list[Network], table6: list[Network], l3fwd_port: int) -> None:
     with open(out / "routes4.txt", "w", encoding="ascii") as routes:
-        routes.writelines(f"{prefix}\n" for prefix in table)
+        routes.writelines(f"{prefix}\n" for prefix in table4)
     with open(out / "l3fwd-v4.rules", "w", encoding="ascii") as rules:
-        rules.writelines(f"R{prefix} {l3fwd_port}\n" for prefix in table)
+        rules.writelines(f"R{prefix} {l3fwd_port}\n" for prefix in table4)
+    (out / "routes6.txt").unlink(missing_ok=True)
+    if table6:
+        with open(out / "routes6.txt", "w", encoding="ascii") as routes:
+            routes.writelines(f"{prefix}\n" for prefix in table6)
     with open(out / "l3fwd-v6.rules", "w", encoding="ascii") as rules:
-        rules.write(f"R{L3FWD_V6_PLACEHOLDER} {l3fwd_port}\n")
+        rules.writelines(f"R{prefix} {l3fwd_port}\n" for prefix in table6 or [L3FWD_V6_PLACEHOLDER])
 
 
 def parse_mac(text: str) -> bytes:
@@ -196,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--table", type=Path, required=True, help="IPv4 table, one prefix per line (.gz or plain)"
     )
+    parser.add_argument("--table6", type=Path, help="IPv6 table, one prefix per line (.gz or plain)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the pcaps and route files")
     parser.add_argument("--streams", type=int, default=2, help="pcaps per profile (one per lcore)")
     parser.add_argument("--frames", type=int, default=65536, help="frames per pcap")
@@ -216,19 +254,22 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown:
         parser.error(f"--profiles: unknown {unknown}, known {sorted(PROFILES)}")
+    if IPV6_PROFILES.intersection(profiles) and args.table6 is None:
+        parser.error(f"--profiles {sorted(IPV6_PROFILES.intersection(profiles))} need --table6")
     if args.streams < 1 or args.frames < 1:
         parser.error("--streams and --frames must be at least 1")
 
-    table = read_table(args.table)
+    table = read_table(args.table, 4)
+    table6 = read_table(args.table6, 6) if args.table6 else []
     args.out.mkdir(parents=True, exist_ok=True)
-    write_routes(args.out, table, args.l3fwd_port)
+    write_routes(args.out, table, table6, args.l3fwd_port)
     for p_index, profile in enumerate(profiles):
         for stream in range(args.streams):
             seed = args.seed * 1_000_003 + p_index * 1009 + stream
             dst_mac = args.dst_mac[:5] + bytes([(args.dst_mac[5] + stream) & 0xFF])
             write_stream(
                 args.out / f"{profile}-{stream}.pcap",
-                table,
+                table6 if profile in IPV6_PROFILES else table,
                 profile,
                 args.frames,
                 seed,
@@ -236,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.src_mac,
             )
     print(
-        f"traffic: {len(table)} prefixes, {len(profiles)} profiles x {args.streams} streams x "
+        f"traffic: {len(table)} IPv4 and {len(table6)} IPv6 prefixes, {len(profiles)} profiles x "
+        f"{args.streams} streams x "
         f"{args.frames} frames in {args.out}",
         file=sys.stderr,
     )

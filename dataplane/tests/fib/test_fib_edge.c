@@ -150,6 +150,37 @@ static void test_covering(struct checker *c)
 	test_cover_orders(c, 6, 0, 0, n, 64);
 }
 
+/* A covering prefix at the very top of the space added over, under and
+ * between its sub-prefixes (rte_fib 22.11 gets this wrong by itself). */
+static void test_top_of_space(struct checker *c)
+{
+	static const unsigned orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+	for (unsigned family = 4; family <= 6; family += 2) {
+		unsigned bits = family == 4 ? 32 : 128;
+		u128 top = prefix_mask(bits);
+		u128 unit = (u128)1 << (128 - bits);
+		const u128 keys[3] = {top - 3 * unit, top - unit, top};
+		const unsigned lens[3] = {bits - 2, bits, bits};
+		for (unsigned o = 0; o < 6; o++) {
+			op(c, family, 0, 3, 7);
+			op(c, family, top, 3, 8);
+			for (unsigned k = 0; k < 3; k++) {
+				unsigned i = orders[o][k];
+				op(c, family, keys[i], lens[i], 20 + i);
+			}
+			expect(c, family, 0, 7, "bottom of the space beside a top /30 (/126)");
+			expect(c, family, top - 3 * unit, 20, "top /30 (/126) itself");
+			expect(c, family, top - unit, 21, "second-last address");
+			expect(c, family, top, 22, "last address");
+			expect(c, family, top - 4 * unit, 8, "below the /30 (/126)");
+			for (unsigned k = 0; k < 3; k++)
+				op(c, family, keys[orders[o][k]], lens[orders[o][k]], 0);
+			op(c, family, 0, 3, 0);
+			op(c, family, top, 3, 0);
+		}
+	}
+}
+
 static void test_next_hop_in_place(struct checker *c)
 {
 	op(c, 4, v4key(0xac100000), 12, 50);
@@ -343,6 +374,34 @@ static void test_walk(struct checker *c)
 	op(c, 6, v6key(0x2000000000000000ULL, 0), 3, 0);
 }
 
+/* Two lookup copies (both on node 0: the test machine has one): every update
+ * reaches both, unknown nodes fall back to the first, both backends. */
+static void test_numa_copies(void)
+{
+	for (unsigned b = 0; b < 2; b++) {
+		struct hy_fib_conf conf = {.backend = (enum hy_fib_backend)b, .max_routes4 = 1000, .max_routes6 = 1000,
+					   .n_numa = 2, .numa = {0, 0}, .name = "numa"};
+		struct hy_fib *fib = NULL;
+		char err[256];
+		CHECK(hy_fib_create(&conf, &fib, err, sizeof(err)) == 0, "create with two copies: %s", err);
+		if (fib == NULL)
+			continue;
+		uint64_t rng = 5;
+		for (unsigned i = 0; i < 300; i++) {
+			uint32_t a = (uint32_t)rng_next(&rng) & 0xffffff00u;
+			CHECK(hy_fib_add4(fib, a, (uint8_t)(16 + i % 16), i + 1) == 0, "add");
+			uint32_t probe = a | 1;
+			uint32_t n0 = hy_fib_lookup4(fib, 0, probe), n7 = hy_fib_lookup4(fib, 7, probe),
+				 nneg = hy_fib_lookup4(fib, -1, probe);
+			CHECK(n0 == i + 1 && n7 == n0 && nneg == n0, "copies answer %u %u %u, want %u", n0, n7, nneg, i + 1);
+		}
+		struct hy_fib_stats st;
+		hy_fib_stats(fib, &st);
+		CHECK(st.routes4 == 300, "routes %llu", (unsigned long long)st.routes4);
+		hy_fib_free(fib);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -354,12 +413,14 @@ int main(int argc, char **argv)
 	test_default_route(&c);
 	test_host_routes(&c);
 	test_covering(&c);
+	test_top_of_space(&c);
 	test_next_hop_in_place(&c);
 	test_walk(&c);
 	test_delete_everything(&c);
 	checker_fini(&c);
 	test_capacity();
 	test_bad_input();
+	test_numa_copies();
 	printf("%lu operations checked, %lu failures\n", (unsigned long)c.ops, test_failures);
 	return test_failures ? 1 : 0;
 }

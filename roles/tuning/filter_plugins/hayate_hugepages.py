@@ -116,7 +116,9 @@ def plan(
         if not isinstance(port, Mapping):
             raise HugepageError(f"{where}: must be a mapping")
         name = port.get("name", str(i))
-        node = _int(port.get("numa_node") if port.get("numa_node") is not None else 0, f"{where}.numa_node")
+        # The allocation knows the NIC's node from the host's PCI topology; the inventory may leave it out.
+        node_value = alloc_ports.get(name, {}).get("numa_node", port.get("numa_node"))
+        node = _int(node_value if node_value is not None else 0, f"{where}.numa_node")
         rx_queues = alloc_ports.get(name, {}).get("rx_queues")
         if rx_queues is None:
             rx_queues = _int(port.get("cores", 1), f"{where}.cores", 1) * _int(

@@ -76,7 +76,7 @@ def _int(doc: dict[str, Any], key: str, path: str, lo: int, hi: int, default: in
     v = doc.get(key, default)
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
         raise _fail(f"{path}.{key}", f"must be an integer {lo}..{hi}", v)
-    return v
+    return int(v)
 
 
 def _addr(doc: dict[str, Any], key: str, path: str, default: str) -> str:

@@ -89,7 +89,7 @@ class Forwarder:
     def begin_reconcile(self, mirror: Mirror, *, mark_stale: bool) -> None:
         assert self.client is not None
         self._t0 = time.monotonic()
-        routes = self.client.route_dump_keys(0)
+        routes = self.client.route_dump_map(0)
         nexthops = self.client.nh_dump()
         groups = self.client.nhg_dump()
         mirror.adopt(routes, nexthops, groups, mark_stale=mark_stale)
@@ -97,9 +97,10 @@ class Forwarder:
         self._sent = [0, 0]
 
     def partial(self, mirror: Mirror) -> None:
-        """Applies what is planned so far (adds and changes only: see Mirror.mark_stale)."""
+        """Applies what is planned so far (adds and changes only: see Mirror.mark_stale), without waiting
+        for the forwarder: it inserts these while the agent reads the rest of the dump."""
         plan = mirror.plan()
-        self.apply(plan)
+        self.apply(plan, wait=False)
         self._sent[0] += len(plan.route_add)
         self._sent[1] += len(plan.route_del)
 
@@ -122,20 +123,22 @@ class Forwarder:
         )
         return plan
 
-    def apply(self, plan: Plan) -> None:
+    def apply(self, plan: Plan, *, wait: bool = True) -> None:
+        """Sends a plan in order. With wait=False the last messages' replies are read by the next request
+        (ControlClient.bulk); a refusal then surfaces there and the agent reconciles."""
         c = self.client
         assert c is not None
         b = self.batch
         if plan.nh_set:
-            c.nh_set(plan.nh_set, batch=b)
+            c.nh_set(plan.nh_set, batch=b, wait=wait)
         if plan.nhg_set:
-            c.nhg_set(plan.nhg_set, batch=b)
+            c.nhg_set(plan.nhg_set, batch=b, wait=wait)
         if plan.route_add:
-            c.route_add_keys(plan.route_add, batch=b)
+            c.route_add_keys(plan.route_add, batch=b, wait=wait)
         if plan.route_del:
-            c.route_del_keys(plan.route_del, batch=b)
+            c.route_del_keys(plan.route_del, batch=b, wait=wait)
         if plan.nh_del:
-            c.nh_del(plan.nh_del, batch=b)
+            c.nh_del(plan.nh_del, batch=b, wait=wait)
         n = (
             len(plan.nh_set)
             + len(plan.nhg_set)

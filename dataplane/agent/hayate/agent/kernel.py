@@ -7,9 +7,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg  # type: ignore[import-untyped]
-from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg  # type: ignore[import-untyped]
-from pyroute2.netlink.rtnl.ndmsg import ndmsg  # type: ignore[import-untyped]
+from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg  # type: ignore[import-untyped,unused-ignore]
+from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg  # type: ignore[import-untyped,unused-ignore]
+from pyroute2.netlink.rtnl.ndmsg import ndmsg  # type: ignore[import-untyped,unused-ignore]
 
 from hayate.agent import nlconst as nl
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import logging
 import os
 import select
@@ -26,12 +27,16 @@ from hayate.agent.kernel_source import KernelSource, ResyncNeeded
 from hayate.agent.metrics import Metrics
 from hayate.agent.mirror import Mirror
 from hayate.agent.notify import sd_notify
+from hayate.agent.vlans import VlanMaker
 from hayate.ctl import ControlError
 
 log = logging.getLogger("hayate.agent")
 
 CLONE_NEWNET = 0x40000000
 RECONNECT_S = 0.5
+BACKOFF_MAX_S = 30.0
+COALESCE_S = 0.02  # longest a change waits for others to join its plan
+COALESCE_MAX = 200_000  # a plan this large goes at once
 CHECK_S = 1.0  # HELLO on the open connection (boot id) and STATS for the metrics
 STATUS_LOG_S = 60.0
 BIG_PLAN = 1000  # plans at least this large are logged at INFO
@@ -66,6 +71,7 @@ class Agent:
         else:
             self.kernel = KernelSource(self.mirror, tables, rcvbuf=rcvbuf)
         self.fwd = Forwarder(cfg.socket, cfg.batch)
+        self.vlans = VlanMaker(cfg.ports)
         self.resyncs: Counter[str] = Counter()
         self.ready = False
         self.stopping = False
@@ -73,6 +79,7 @@ class Agent:
         self.metrics: Metrics | None = None
         self._first_change: float | None = None
         self._next_connect = 0.0
+        self._failures = 0
         self._next_check = 0.0
         self._next_status = time.monotonic() + STATUS_LOG_S
         self._changes_logged = 0
@@ -96,6 +103,7 @@ class Agent:
         log.info("ready: forwarder FIB holds %d entries", len(self.mirror.fib))
         while not self.stopping:
             self.step()
+        sd_notify("STOPPING=1")
 
     def _start(self) -> None:
         """The first sync. With the forwarder already up, its state is adopted first and the kernel's routes
@@ -145,7 +153,7 @@ class Agent:
         if not self.fwd.connected:
             if now >= self._next_connect:
                 self._try_connect()
-        elif self.mirror.pending():
+        elif self.mirror.pending() and not self._coalescing(now):
             self.flush()
         if self.fwd.connected and now >= self._next_check:
             self._check_forwarder()
@@ -159,7 +167,8 @@ class Agent:
         if self.fwd.client is not None:
             fds.append(self.fwd.client.fileno())
         if self.mirror.pending() and self.fwd.connected:
-            timeout = 0
+            due = (self._first_change or 0.0) + COALESCE_S - time.monotonic()
+            timeout = min(timeout, max(0.0, due))
         try:
             readable, _, _ = select.select(fds, [], [], timeout)
         except InterruptedError:
@@ -170,12 +179,15 @@ class Agent:
             self._lost_forwarder()
 
     def _read_sources(self) -> None:
+        link_changes = self.mirror.link_changes
         try:
             n = self.kernel.read()
         except ResyncNeeded as exc:
             log.warning("kernel events lost (%s): full resync", exc.cause)
             self.resync(exc.cause)
             n = 1
+        if self.mirror.link_changes != link_changes:
+            self.vlans.ensure(self.mirror.links)
         if self.fpm is not None:
             self.fpm.accept()
             n += self.fpm.read()
@@ -186,6 +198,7 @@ class Agent:
         self.resyncs[cause] += 1
         t0 = time.monotonic()
         times = self.kernel.resync(overrun=cause == "enobufs", progress=progress)
+        self.vlans.ensure(self.mirror.links)
         log.info(
             "resync (%s) of the kernel view done in %.2f s (%s)",
             cause,
@@ -206,9 +219,11 @@ class Agent:
                 self.resyncs["forwarder-restart"] += 1
             self.fwd.reconcile(self.mirror)
             self._first_change = None
+            self._failures = 0
         except (ControlError, OSError) as exc:
             if self.fwd.connected:
                 log.error("reconciling with the forwarder failed: %s", exc)
+                self._backoff()
             else:
                 log.debug("forwarder at %s not reachable: %s", self.cfg.socket, exc)
             self.fwd.close()
@@ -216,6 +231,21 @@ class Agent:
     def _lost_forwarder(self) -> None:
         self.fwd.close()
         self._next_connect = 0.0
+
+    def _backoff(self) -> None:
+        """A forwarder that keeps refusing (a full FIB, say) is not re-dumped twice a second: the delay
+        doubles up to BACKOFF_MAX_S while failures repeat."""
+        self._failures += 1
+        delay = min(BACKOFF_MAX_S, RECONNECT_S * 2**self._failures)
+        self._next_connect = time.monotonic() + delay
+        log.warning("next attempt to reconcile with the forwarder in %.1f s", delay)
+
+    def _coalescing(self, now: float) -> bool:
+        """While changes stream in, gather them for up to COALESCE_S: the forwarder publishes once per
+        message, so a burst applied as a few large plans costs less than as many small ones."""
+        if self._first_change is None or len(self.mirror.dirty) >= COALESCE_MAX:
+            return False
+        return now - self._first_change < COALESCE_S
 
     def flush(self) -> None:
         plan = self.mirror.plan()
@@ -227,6 +257,8 @@ class Agent:
         except (ControlError, OSError) as exc:
             log.error("forwarder refused a batch (%s): reconciling from its dump", exc)
             self._lost_forwarder()
+            if isinstance(exc, ControlError) and exc.errno not in (errno.ECONNRESET, errno.EPIPE):
+                self._backoff()
             return
         if self._first_change is not None and self.metrics is not None:
             self.metrics.lag.observe(time.monotonic() - self._first_change)

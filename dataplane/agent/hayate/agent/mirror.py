@@ -109,6 +109,7 @@ class Mirror:
         self.entries: dict[Entry, Entry] = {}  # shared entries: a full table has few distinct ones
         # kernel view
         self.links: dict[int, Link] = {}
+        self.link_changes = 0  # counts every change of `links`
         self.iface: dict[int, PortVlan] = {}  # ifindex -> (port, vlan) of forwarder interfaces
         self.addrs: dict[tuple[int, int, bytes], RouteKey] = {}  # (ifindex, family, addr) -> host key
         self.local: dict[RouteKey, int] = {}  # host key -> number of interfaces holding it
@@ -259,6 +260,7 @@ class Mirror:
             return
         else:
             del self.links[link.index]
+        self.link_changes += 1
         self._remap_interfaces()
 
     def nexthop(self, new: bool, kn: KNexthop) -> None:
@@ -280,6 +282,7 @@ class Mirror:
 
     def replace_links(self, links: Iterable[Link]) -> None:
         self.links = {link.index: link for link in links}
+        self.link_changes += 1
         self._remap_interfaces()
 
     def replace_addrs(self, addrs: Iterable[Addr]) -> None:
@@ -616,7 +619,7 @@ class Mirror:
 
     def adopt(
         self,
-        routes: list[tuple[RouteKey, int]],
+        routes: dict[RouteKey, int] | list[tuple[RouteKey, int]],
         nexthops: list[NextHop],
         groups: list[NextHopGroup],
         *,
@@ -626,7 +629,7 @@ class Mirror:
         failed request). Existing next hops and groups whose content a new one needs are reused, so that
         after an agent restart the routes already installed mostly stay as they are; the rest is freed once
         no route uses it. Forwarding goes on with the forwarder's current FIB meanwhile."""
-        self.fib = dict(routes)
+        self.fib = routes if isinstance(routes, dict) else dict(routes)
         self.ids = IdAllocator()
         self.leaves, self.leaf_of, self.nh_content = {}, {}, {}
         self.groups, self.group_of, self.group_members = {}, {}, {}
@@ -646,7 +649,7 @@ class Mirror:
             for m in g.members:
                 self.refs[m] = self.refs.get(m, 0) + 1
             self._adopt_nhg.setdefault(g.members, []).append(g.id)
-        for _, nh in routes:
+        for nh in self.fib.values():
             if nh not in RESERVED:
                 self.refs[nh] = self.refs.get(nh, 0) + 1
         self._gc = set(self.nh_content) | set(self.group_members)

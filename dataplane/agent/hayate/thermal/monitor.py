@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import tempfile
@@ -81,12 +82,17 @@ def collect(
     connect: Callable[[str], Any] | None = None,
 ) -> list[Sample]:
     samples: list[Sample] = []
+    owned = None
+    ethtool_error = "ethtool netlink unavailable"
+    if config.interfaces and ethtool is None:
+        # One netlink socket for all interfaces of the run, closed at its end.
+        try:
+            owned = ethtool = importlib.import_module("pyroute2.ethtool.ethtool").Ethtool()
+        except OSError as exc:
+            ethtool_error = f"ethtool netlink: {exc}"
     for ifname in config.interfaces:
         memory: ModuleMemory | str
-        try:
-            memory = NetlinkModuleMemory(ifname, ethtool)
-        except OSError as exc:
-            memory = f"ethtool netlink: {exc}"
+        memory = NetlinkModuleMemory(ifname, ethtool) if ethtool is not None else ethtool_error
         samples.append(module_sample(ifname, "ethtool", memory, config.policy, config.limits.get(ifname)))
         if config.hwmon:
             samples.extend(hwmon_samples(ifname, config.policy, config.limits.get(ifname), sysfs))
@@ -98,6 +104,9 @@ def collect(
         else:
             for name, image in module_images(ports, connect).items():
                 samples.append(module_sample(name, "dpdk", image, config.policy, config.limits.get(name)))
+    if owned is not None:
+        with contextlib.suppress(Exception):
+            owned.close()
     return samples
 
 
@@ -168,5 +177,7 @@ def run(
         with contextlib.suppress(FileNotFoundError):
             Path(config.textfile).parent.mkdir(parents=True, exist_ok=True)
         write_textfile(config.textfile, evaluated, len(hook.failures) if hook else 0)
-    save_state(config.state_file, states)
+    # Sensors no longer configured or present are forgotten.
+    seen = {sample.sensor for sample in evaluated}
+    save_state(config.state_file, {k: v for k, v in states.items() if k in seen})
     return evaluated, alerts
