@@ -9,7 +9,6 @@ ROOT = Path(__file__).resolve().parents[2]
 for folder in (
     ROOT / "plugins" / "filter",
     ROOT / "roles" / "hayate" / "library",
-    Path(__file__).resolve().parent,
 ):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))

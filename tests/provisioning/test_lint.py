@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from provisioning_helpers import ROOT, tool
+from .provisioning_helpers import ROOT, tool
 
 ROLES = ["roles/hayate", "roles/dataplane", "roles/frr", "roles/agent"]
 YAML = [
@@ -17,7 +17,7 @@ YAML = [
     ".yamllint",
     ".ansible-lint",
 ]
-PYTHON = ["plugins/filter", "roles/hayate/library", "tests/ansible"]
+PYTHON = ["plugins/filter", "roles/hayate/library", "tests/provisioning"]
 
 
 def run(command: list[str]) -> subprocess.CompletedProcess[str]:
