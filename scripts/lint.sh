@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check dataplane/agent tests
 .venv/bin/ruff format --check dataplane/agent tests
-.venv/bin/mypy dataplane/agent/hayate
+.venv/bin/mypy --config-file dataplane/agent/pyproject.toml dataplane/agent/hayate

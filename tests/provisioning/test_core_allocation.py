@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hayate_cores import AllocationError, allocate, cpulist, physical_cores
 from hayate_host_topology import parse_cpulist, read_topology
+
 from .provisioning_helpers import load_topology
 
 # The Interop 2018 layout of the Kamuee box: 2 core-facing 100GbE ports with 8 cores, 4 border and tester

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from hayate_inventory import inventory_errors
+
 from .provisioning_helpers import ROOT, run_playbook
 
 EXAMPLE = ROOT / "inventory" / "example"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from .provisioning_helpers import ROOT, tool
 
 ROLES = ["roles/hayate", "roles/dataplane", "roles/frr", "roles/agent"]

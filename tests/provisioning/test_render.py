@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from .provisioning_helpers import ROOT, fwd_binary, run_playbook
 
 HOSTS = {"example": "kamuee1", "lab": "lab-router"}

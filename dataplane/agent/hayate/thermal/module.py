@@ -89,7 +89,7 @@ class ModuleReading:
 
 def s16_celsius(data: bytes, offset: int) -> float:
     """A signed 16-bit big-endian temperature in 1/256 °C (SFF-8472 9.1, SFF-8636 6.2.4, CMIS 8.2.5)."""
-    (raw,) = struct.unpack_from(">h", data, offset)
+    raw = int(struct.unpack_from(">h", data, offset)[0])
     return raw / 256.0
 
 

@@ -45,12 +45,12 @@ FLAG_TEMP_LOW = 1 << 6
 
 def _temperature(a2: bytes, offset: int, external: bool) -> float:
     if not external:
-        (raw,) = struct.unpack_from(">h", a2, offset)
+        raw = int(struct.unpack_from(">h", a2, offset)[0])
         return raw / 256.0
     # Externally calibrated: the field is a raw A/D count; T = T_slope * T_ad + T_offset (SFF-8472 9.3).
-    (raw_ad,) = struct.unpack_from(">h", a2, offset)
-    (slope,) = struct.unpack_from(">H", a2, A2_CAL_T_SLOPE)
-    (t_offset,) = struct.unpack_from(">h", a2, A2_CAL_T_OFFSET)
+    raw_ad = int(struct.unpack_from(">h", a2, offset)[0])
+    slope = int(struct.unpack_from(">H", a2, A2_CAL_T_SLOPE)[0])
+    t_offset = int(struct.unpack_from(">h", a2, A2_CAL_T_OFFSET)[0])
     return (slope / 256.0 * raw_ad + t_offset) / 256.0
 
 
