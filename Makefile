@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD ?= build
 MARCH ?= native
 
-.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent bench-lab clean molecule render
+.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent clean molecule render
 
 deps:
 	scripts/deps.sh
@@ -31,9 +31,6 @@ bench-fwd: build
 
 bench-agent: build
 	scripts/bench-agent.sh $(BUILD)
-
-bench-lab: deps
-	scripts/bench-lab.sh
 
 # The provisioning roles on a Debian 12 container (docs/provisioning.md); minutes, so not part of `make test`.
 molecule: deps
