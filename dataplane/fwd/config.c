@@ -542,7 +542,7 @@ static void set_defaults(struct hy_config *conf)
 static int parse_root(struct parse_ctx *ctx, const json_t *root, struct hy_config *conf)
 {
 	static const char *const keys[] = {"version", "eal", "manager_lcore", "ports", "lcores", "fib",
-					   "punt", "mbuf", "control", "agent", NULL};
+					   "punt", "mbuf", "control", "agent", "ports_netns", NULL};
 	char buf[64];
 	int64_t version = 0, manager = 0;
 	int rc;
@@ -555,6 +555,13 @@ static int parse_root(struct parse_ctx *ctx, const json_t *root, struct hy_confi
 	    (rc = get_int(ctx, root, "", "manager_lcore", 0, HY_MAX_LCORES - 1, false, &manager)) < 0)
 		return rc;
 	conf->manager_lcore = (unsigned int)manager;
+	if ((rc = get_str(ctx, root, "", "ports_netns", 1, sizeof(conf->ports_netns), false, true, conf->ports_netns,
+			  NULL)) < 0)
+		return rc;
+	if (strchr(conf->ports_netns, '/') != NULL || strcmp(conf->ports_netns, ".") == 0 ||
+	    strcmp(conf->ports_netns, "..") == 0)
+		return fail(ctx, "ports_netns", "must be a namespace name from ip netns (no '/'), got \"%s\"",
+			    conf->ports_netns);
 	if ((rc = parse_ports(ctx, root, conf)) < 0 || (rc = parse_lcores(ctx, root, conf)) < 0 ||
 	    (rc = parse_fib(ctx, root, conf)) < 0 || (rc = parse_punt(ctx, root, conf)) < 0 ||
 	    (rc = parse_mbuf(ctx, root, conf)) < 0 || (rc = parse_control(ctx, root, conf)) < 0)

@@ -22,6 +22,7 @@
 #define HY_NAME_MAX 16 /* IFNAMSIZ */
 #define HY_PATH_MAX 108 /* sun_path */
 #define HY_DEVICE_MAX 256
+#define HY_NETNS_MAX 64 /* a name under /run/netns */
 
 struct hy_vlan_conf {
 	uint16_t id;
@@ -58,6 +59,7 @@ struct hy_config {
 	unsigned int n_eal;
 	char *eal[HY_MAX_EAL_ARGS]; /* owned, freed by hy_config_free */
 	unsigned int manager_lcore;
+	char ports_netns[HY_NETNS_MAX]; /* namespace holding the ports' kernel interfaces; "": our own */
 	uint16_t n_ports;
 	struct hy_port_conf ports[HY_MAX_PORTS];
 	uint16_t n_lcores;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "fwd.h"
 
 #define MAX_ARGS (HY_MAX_EAL_ARGS + 4 * HY_MAX_PORTS + 16)
@@ -80,7 +81,8 @@ int hy_eal_args(const struct hy_config *conf, int extra_argc, char **extra_argv,
 
 		rc |= push(argv, &argc, "%s%s", is_pci(p->device) ? "-a" : "--vdev", "");
 		rc |= push(argv, &argc, "%s%s", p->device, "");
-		if (p->tap[0]) {
+		/* With ports_netns the taps are made after EAL init, back in our own namespace. */
+		if (p->tap[0] && conf->ports_netns[0] == '\0') {
 			hy_tap_vdev_name(i, tap, sizeof(tap));
 			rc |= push(argv, &argc, "%s%s", "--vdev", "");
 			rc |= push(argv, &argc, "%s,iface=%s", tap, p->tap);

@@ -105,6 +105,13 @@ void hy_stats_tick(struct hy_fwd *fwd);
 int hy_eal_args(const struct hy_config *conf, int extra_argc, char **extra_argv, char ***argv_out, int *argc_out,
 		char *err, size_t errlen);
 void hy_eal_args_free(char **argv, int argc);
+/* rte_eal_init, with the ports probed in conf->ports_netns and the taps made in our own namespace when set. */
+int hy_eal_init(const struct hy_config *conf, int argc, char **argv, char *err, size_t errlen);
+/* ports_netns: open it once; enter it around every call that configures a port, then leave (no-ops when the
+ * configuration names none). */
+int hy_netns_open(const char *name, char *err, size_t errlen);
+int hy_netns_enter_ports(void);
+int hy_netns_leave_ports(void);
 /* Name of the tap vdev of port i ("net_taphy<i>"). */
 void hy_tap_vdev_name(unsigned int port, char *out, size_t len);
 

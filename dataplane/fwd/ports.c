@@ -162,16 +162,27 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 
 		p->n_txq = (uint16_t)(fwd->n_lcores + (p->tap_id != HY_NO_TAP ? 1 : 0));
 		snprintf(what, sizeof(what), "ports[%u] (%s)", i, pc->name);
-		if ((rc = port_start(fwd, p->dpdk_id, what, pc->rx_queues, p->n_txq, pc->rx_desc, pc->tx_desc, pc->mtu,
-				     pc->has_mac ? (const struct rte_ether_addr *)pc->mac : NULL, err, errlen)) != 0)
+		if ((rc = hy_netns_enter_ports()) != 0) {
+			snprintf(err, errlen, "%s: cannot enter ports_netns", what);
 			return rc;
+		}
+		rc = port_start(fwd, p->dpdk_id, what, pc->rx_queues, p->n_txq, pc->rx_desc, pc->tx_desc, pc->mtu,
+				pc->has_mac ? (const struct rte_ether_addr *)pc->mac : NULL, err, errlen);
 		if (pc->has_mac)
 			memcpy(&p->mac, pc->mac, RTE_ETHER_ADDR_LEN);
 		else
 			rte_eth_macaddr_get(p->dpdk_id, &p->mac);
 		/* Multicast (ND, OSPF) and the port's MAC must reach us; the parser filters the rest. */
-		rte_eth_promiscuous_enable(p->dpdk_id);
-		rte_eth_allmulticast_enable(p->dpdk_id);
+		if (rc == 0) {
+			rte_eth_promiscuous_enable(p->dpdk_id);
+			rte_eth_allmulticast_enable(p->dpdk_id);
+		}
+		if (hy_netns_leave_ports() != 0 && rc == 0) {
+			snprintf(err, errlen, "%s: cannot leave ports_netns", what);
+			rc = -EPERM;
+		}
+		if (rc != 0)
+			return rc;
 		if (p->tap_id != HY_NO_TAP) {
 			/* The kernel side of the tap gets the port's MAC and MTU, so its ARP/ND answers and
 			 * ICMP "too big" are right for the wire. */
@@ -187,8 +198,11 @@ void hy_ports_stop(struct hy_fwd *fwd)
 {
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
 		struct hy_port *p = &fwd->ports[i];
+
+		hy_netns_enter_ports();
 		rte_eth_dev_stop(p->dpdk_id);
 		rte_eth_dev_close(p->dpdk_id);
+		hy_netns_leave_ports();
 		if (p->tap_id != HY_NO_TAP) {
 			rte_eth_dev_stop(p->tap_id);
 			rte_eth_dev_close(p->tap_id);

@@ -151,6 +151,8 @@ class Lab:
             "version": 1,
             "eal": eal,
             "manager_lcore": 0,
+            # The wire ends stay out of the router's kernel; the taps are made where the forwarder runs.
+            "ports_netns": self.ns("d"),
             "ports": [
                 {
                     "name": "p0",
@@ -185,7 +187,7 @@ class Lab:
     def start(self, config: Path) -> None:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                ["ip", "netns", "exec", self.ns("d"), str(self.binary), "-c", str(config)],
+                ["ip", "netns", "exec", self.ns("r"), str(self.binary), "-c", str(config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **self.env},
@@ -200,7 +202,6 @@ class Lab:
             (("10.1.0.1/24", "2001:db8:1::1/64"), ("10.2.0.1/24", "2001:db8:2::1/64"))
         ):
             tap = self.ifname(f"p{i}")
-            sh("ip", "-n", self.ns("d"), "link", "set", tap, "netns", r)
             sh("ip", "-n", r, "link", "set", tap, "up")
             sh("ip", "-n", r, "addr", "add", v4, "dev", tap)
             sh("ip", "-n", r, "addr", "add", v6, "dev", tap, "nodad")

@@ -58,6 +58,10 @@ def test_valid_config_passes_without_starting_dpdk(fwd_binary: Path, tmp_path: P
             "ports[0].rx_queues: queue 1 of port p0 is polled by no lcore (see lcores[].rx)",
         ),
         (lambda d: d.update(colour="blue"), "colour: unknown field"),
+        (
+            lambda d: d.update(ports_netns="../etc"),
+            "ports_netns: must be a namespace name from ip netns (no '/'), got \"../etc\"",
+        ),
     ],
 )
 def test_invalid_config_names_the_file_and_field(
@@ -79,3 +83,14 @@ def test_missing_file_is_reported(fwd_binary: Path, tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "absent.json: No such file or directory" in result.stderr
+
+
+def test_missing_ports_namespace_stops_the_start(fwd_binary: Path, tmp_path: Path) -> None:
+    doc = json.loads(json.dumps(VALID))
+    doc.update(ports_netns="hyfw-absent-ns", eal=["--no-pci", "--no-huge", "-m", "64", "--no-shconf"])
+    doc["ports"][0].update(device="net_null0", tap=None)
+    path = tmp_path / "hayate.json"
+    path.write_text(json.dumps(doc))
+    result = subprocess.run([str(fwd_binary), "-c", str(path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "ports_netns: cannot enter /run/netns/hyfw-absent-ns: No such file or directory" in result.stderr

@@ -58,5 +58,14 @@ int main(void)
 	CHECK(argv_index(argv, argc, "-l") < 0);
 	CHECK(argv_index(argv, argc, "--lcores") > 0);
 	hy_eal_args_free(argv, argc);
+
+	/* With ports_netns the taps are not EAL's: they are made later, in the forwarder's own namespace. */
+	build("{\"version\": 1, \"ports_netns\": \"wire\", \"ports\": [{\"name\": \"p0\", \"device\": "
+	      "\"net_af_packet0,iface=p0-wire\"}], \"lcores\": [{\"lcore\": 1, \"rx\": [{\"port\": \"p0\", "
+	      "\"queue\": 0}]}]}",
+	      0, NULL, &argv, &argc);
+	CHECK(argv_index(argv, argc, "net_af_packet0,iface=p0-wire") > 0);
+	CHECK(argv_index(argv, argc, "net_taphy0,iface=p0") < 0);
+	hy_eal_args_free(argv, argc);
 	CHECK_DONE();
 }
