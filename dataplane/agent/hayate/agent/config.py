@@ -15,7 +15,19 @@ from typing import Any
 from hayate.agent import nlconst as nl
 
 TOP_LEVEL = frozenset(
-    {"version", "eal", "manager_lcore", "ports_netns", "ports", "lcores", "fib", "punt", "mbuf", "control", "agent"}
+    {
+        "version",
+        "eal",
+        "manager_lcore",
+        "ports_netns",
+        "ports",
+        "lcores",
+        "fib",
+        "punt",
+        "mbuf",
+        "control",
+        "agent",
+    }
 )
 PORT_FIELDS = frozenset({"name", "device", "rx_queues", "mtu", "mac", "tap", "vlans", "rx_desc", "tx_desc"})
 AGENT_FIELDS = frozenset({"source", "tables", "netns", "fpm", "metrics", "batch"})
