@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,6 +17,17 @@ DATA = ROOT.parent / "shared" / "data"
 def build_dir(asan: bool = False) -> Path:
     env = "HAYATE_BUILD_ASAN" if asan else "HAYATE_BUILD"
     return Path(os.environ.get(env, ROOT / ("build-asan" if asan else "build")))
+
+
+def load_module(name: str, path: Path) -> ModuleType:
+    """The Python file at `path` (a role's plugin or module, a benchmark or image script: none of them is in a
+    package) imported as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

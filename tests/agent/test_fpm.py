@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from frrutil import Frr, available, bgp_conf
 from hayate.agent.fpm import FpmError, split_frames
 
-from . import frr
 from .lab import TAPS, Lab
 from .nsutil import in_netns, ip, namespace
 
@@ -61,8 +61,8 @@ def wait_fib(lab: Lab, predicate: Callable[[dict[str, Any]], bool], what: str, t
 
 
 @pytest.fixture
-def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
-    if not frr.available():
+def frr_router(lab: Lab) -> Iterator[tuple[Lab, Frr, Frr]]:
+    if not available("zebra", "staticd", "bgpd"):
         pytest.skip("FRR (zebra, staticd, bgpd, vtysh) is not installed")
     port = fpm_port(lab)
     lab.write_config(source="fpm", fpm={"port": port})
@@ -77,32 +77,17 @@ def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
         ip(ns, "link", "set", "hyagb0", "up")
         ip(peer_ns, "addr", "add", "10.99.0.2/30", "dev", "hyagb1")
         ip(peer_ns, "link", "set", "hyagb1", "up")
-        router = frr.Frr(ns)
-        peer = frr.Frr(peer_ns)
+        router = Frr(ns)
+        peer = Frr(peer_ns)
         try:
             lab.start_agent()
             lab.wait_ready()
             router.start("zebra", zebra_conf(port), "-M", "dplane_fpm_nl")
             router.start("staticd", STATIC)
-            bgp = (
-                "router bgp {asn}\n bgp router-id {rid}\n no bgp ebgp-requires-policy\n"
-                " no bgp network import-check\n"
-                " timers bgp 1 3\n neighbor {peer} remote-as {peer_asn}\n neighbor {peer} timers connect 1\n"
-                " address-family ipv4 unicast\n{networks} exit-address-family\n"
-            )
-            router.start(
-                "bgpd", bgp.format(asn=65001, rid="10.99.0.1", peer="10.99.0.2", peer_asn=65002, networks="")
-            )
+            router.start("bgpd", bgp_conf(65001, "10.99.0.1", "10.99.0.2", 65002, [], keepalive=1, hold=3))
+            networks = ["100.70.0.0/16", "100.71.0.0/16"]
             peer.start(
-                "bgpd",
-                bgp.format(
-                    asn=65002,
-                    rid="10.99.0.2",
-                    peer="10.99.0.1",
-                    peer_asn=65001,
-                    networks="  network 100.70.0.0/16\n  network 100.71.0.0/16\n",
-                ),
-                "-Z",
+                "bgpd", bgp_conf(65002, "10.99.0.2", "10.99.0.1", 65001, networks, keepalive=1, hold=3), "-Z"
             )
             yield lab, router, peer
         finally:
@@ -111,7 +96,7 @@ def frr_router(lab: Lab) -> Iterator[tuple[Lab, frr.Frr, frr.Frr]]:
 
 
 def test_routes_from_staticd_and_a_bgp_peer_arrive_through_fpm(
-    frr_router: tuple[Lab, frr.Frr, frr.Frr],
+    frr_router: tuple[Lab, Frr, Frr],
 ) -> None:
     lab, router, _peer = frr_router
     deadline = time.monotonic() + 60
@@ -143,7 +128,7 @@ def test_routes_from_staticd_and_a_bgp_peer_arrive_through_fpm(
 
 
 def test_zebra_restart_keeps_the_fib_then_sweeps_what_it_did_not_resend(
-    frr_router: tuple[Lab, frr.Frr, frr.Frr],
+    frr_router: tuple[Lab, Frr, Frr],
 ) -> None:
     lab, router, _peer = frr_router
     wait_fib(lab, lambda f: "100.71.0.0/16" in f and "198.51.100.0/24" in f, "the first table from zebra")

@@ -3,30 +3,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import struct
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_module
 
 BENCH = Path(__file__).resolve().parents[2] / "dataplane" / "bench" / "fwd"
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bench_fwd_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-traffic = load("traffic")
-run = load("run")
+traffic = load_module("bench_fwd_traffic", BENCH / "traffic.py")
+run = load_module("bench_fwd_run", BENCH / "run.py")
 
 TABLE = ["10.0.0.0/8", "192.0.2.0/24", "198.51.100.128/25", "203.0.113.7/32", "0.0.0.0/0"]
 TABLE6 = ["2001:db8::/32", "2001:db8:1:2::/64", "2001:db8:ffff::1/128", "::/0"]

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import load_module
 
 ROLE = Path(__file__).resolve().parents[2] / "roles" / "bios"
-spec = importlib.util.spec_from_file_location("hyth_bios_filter", ROLE / "filter_plugins" / "hayate_bios.py")
-assert spec and spec.loader
-bios = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = bios
-spec.loader.exec_module(bios)
+bios = load_module("hyth_bios_filter", ROLE / "filter_plugins" / "hayate_bios.py")
 
 MAPS: dict[str, Any] = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())["bios_vendor_maps_builtin"]
 DEFAULT_PROFILE: dict[str, Any] = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())["bios_profile"]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from frrutil import Frr, available, bgp_conf
 
-from .frr import Frr, bgp_conf, frr_available
 from .lab import Lab, lab, nsexec, wait_for
 
 FLOOD_SECONDS = 12  # two hold times (6 s) of flood
@@ -22,26 +20,24 @@ NORMAL_PUNT_PPS = 500
 
 @pytest.fixture(scope="module")
 def bgp_lab(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, Frr, Frr]]:
-    if not frr_available():
+    if not available("zebra", "bgpd"):
         pytest.skip("FRR (zebra, bgpd, vtysh) is not installed")
     workdir = tmp_path_factory.mktemp("hyfw-bgp")
-    # The FRR daemons drop to the frr user: their folder must be reachable by it (pytest's is root-only).
-    frr_dir = Path(tempfile.mkdtemp(prefix="hyfw-frr-"))
-    frr_dir.chmod(0o755)
     # A low ordinary punt rate, so the flood below is policed hard; protocol packets keep their own bucket.
-    try:
-        with lab(workdir, fwd_binary, rate_pps=NORMAL_PUNT_PPS, burst=100) as the_lab:
-            router = Frr(the_lab.ns("r"), frr_dir / "router")
-            peer = Frr(the_lab.ns("b"), frr_dir / "peer")
-            try:
-                router.start(bgp_conf(65001, "10.2.0.1", "10.2.0.2", 65002, []))
-                peer.start(bgp_conf(65002, "10.2.0.2", "10.2.0.1", 65001, ["198.51.100.0/24"]))
-                yield the_lab, router, peer
-            finally:
-                router.stop()
-                peer.stop()
-    finally:
-        shutil.rmtree(frr_dir, ignore_errors=True)
+    with lab(workdir, fwd_binary, rate_pps=NORMAL_PUNT_PPS, burst=100) as the_lab:
+        router = Frr(the_lab.ns("r"))
+        peer = Frr(the_lab.ns("b"))
+        try:
+            for frr, conf in (
+                (router, bgp_conf(65001, "10.2.0.1", "10.2.0.2", 65002, [])),
+                (peer, bgp_conf(65002, "10.2.0.2", "10.2.0.1", 65001, ["198.51.100.0/24"])),
+            ):
+                frr.start("zebra", "hostname zebra\n")
+                frr.start("bgpd", conf, "-p", "179")
+            yield the_lab, router, peer
+        finally:
+            router.remove()
+            peer.remove()
 
 
 def neighbor(frr: Frr, addr: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@ the manifest, the disk assembly without loop devices, chroot mounts, and the bui
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -14,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import load_module
 
 from .conftest import ROOT
 
@@ -23,12 +23,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (mounts, d
 
 
 def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"hayate_image_{name}", IMAGE / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(f"hayate_image_{name}", IMAGE / f"{name}.py")
 
 
 host_apt = load("host_apt")
@@ -173,29 +168,17 @@ def small_root(tmp_path: Path) -> Path:
     return root
 
 
+def assemble(root: Path, out: Path, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """image/assemble.sh on a root tree, with this file's root UUID and ESP id."""
+    args = ["--root", str(root), "--out", str(out), "--root-uuid", ROOT_UUID, "--esp-id", "1234ABCD", *extra]
+    return subprocess.run([str(IMAGE / "assemble.sh"), *args], capture_output=True, text=True, check=check)
+
+
 @needs_assemble_tools
 def test_assembled_disk_has_bios_esp_and_root_partitions(tmp_path: Path) -> None:
     root = small_root(tmp_path)
     out = tmp_path / "disk.raw"
-    subprocess.run(
-        [
-            str(IMAGE / "assemble.sh"),
-            "--root",
-            str(root),
-            "--out",
-            str(out),
-            "--root-uuid",
-            ROOT_UUID,
-            "--esp-id",
-            "1234ABCD",
-            "--size-mb",
-            "700",
-            "--esp-mb",
-            "64",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    assemble(root, out, "--size-mb", "700", "--esp-mb", "64")
     assert out.stat().st_size == 700 << 20
     parts = json.loads(
         subprocess.run(["sfdisk", "--json", str(out)], capture_output=True, text=True, check=True).stdout
@@ -234,24 +217,7 @@ def test_assembled_disk_has_bios_esp_and_root_partitions(tmp_path: Path) -> None
 def test_too_small_size_is_refused_naming_the_variable(tmp_path: Path) -> None:
     root = small_root(tmp_path)
     (root / "big").write_bytes(os.urandom(1 << 20) * 1)
-    proc = subprocess.run(
-        [
-            str(IMAGE / "assemble.sh"),
-            "--root",
-            str(root),
-            "--out",
-            str(tmp_path / "d.raw"),
-            "--root-uuid",
-            ROOT_UUID,
-            "--esp-id",
-            "1234ABCD",
-            "--size-mb",
-            "100",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = assemble(root, tmp_path / "d.raw", "--size-mb", "100", check=False)
     assert proc.returncode == 1 and "image_size_mb=100 is too small" in proc.stderr
     assert not (tmp_path / "d.raw").exists()
     assert not list(tmp_path.glob(".assemble.*")), "temporary files removed"
@@ -278,22 +244,7 @@ def test_chroot_mounts_come_and_go_and_assembly_refuses_while_mounted(tmp_path: 
         subprocess.run([str(IMAGE / "chroot.sh"), "mount", str(root)], check=True)
         assert len(mounts_under(root)) == 4
         assert "exit 101" in (root / "usr/sbin/policy-rc.d").read_text()
-        proc = subprocess.run(
-            [
-                str(IMAGE / "assemble.sh"),
-                "--root",
-                str(root),
-                "--out",
-                str(tmp_path / "d.raw"),
-                "--root-uuid",
-                ROOT_UUID,
-                "--esp-id",
-                "1234ABCD",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = assemble(root, tmp_path / "d.raw", check=False)
         assert proc.returncode == 1 and "still mounted" in proc.stderr
     finally:
         subprocess.run([str(IMAGE / "chroot.sh"), "umount", str(root)], check=True)
@@ -367,11 +318,7 @@ def test_ubuntu_without_its_keyring_names_image_keyring(tmp_path: Path) -> None:
 @needs_assemble_tools
 def test_seed_puts_hostname_and_keys_on_the_esp_and_refuses_bad_names(tmp_path: Path) -> None:
     disk = tmp_path / "disk.raw"
-    subprocess.run(
-        [str(IMAGE / "assemble.sh"), "--root", str(small_root(tmp_path)), "--out", str(disk),
-         "--root-uuid", ROOT_UUID, "--esp-id", "1234ABCD", "--size-mb", "700", "--esp-mb", "64"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    assemble(small_root(tmp_path), disk, "--size-mb", "700", "--esp-mb", "64")
     keys = tmp_path / "keys.pub"
     keys.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample test@hayate\n")
     seed = [str(IMAGE / "seed.sh"), str(disk), "--hostname", "edge-1", "--authorized-keys", str(keys)]

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import load_module
 
 PLUGINS = Path(__file__).resolve().parents[2] / "roles" / "tuning" / "filter_plugins"
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"hyth_{name}", PLUGINS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-hp = load("hayate_hugepages")
-cpul = load("hayate_tuning_cpulist")
+hp = load_module("hyth_hayate_hugepages", PLUGINS / "hayate_hugepages.py")
+cpul = load_module("hyth_hayate_tuning_cpulist", PLUGINS / "hayate_tuning_cpulist.py")
 MIB = 1 << 20
 GIB = 1 << 30
 

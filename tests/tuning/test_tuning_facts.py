@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+from conftest import load_module
+
 LIBRARY = Path(__file__).resolve().parents[2] / "roles" / "tuning" / "library" / "hayate_tuning_facts.py"
-spec = importlib.util.spec_from_file_location("hyth_tuning_facts", LIBRARY)
-assert spec and spec.loader
-facts = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = facts
-spec.loader.exec_module(facts)
+facts = load_module("hyth_tuning_facts", LIBRARY)
 
 
 def write(path: Path, text: str) -> None:

@@ -47,6 +47,12 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: TextIO) -> 
         out.write(line.rstrip() + "\n")
 
 
+def write_json(doc: Any, out: TextIO, indent: int | None = 1) -> None:
+    """--json output: one document and a newline, so that shells and `jq` see a complete line."""
+    json.dump(doc, out, indent=indent)
+    out.write("\n")
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -74,8 +80,7 @@ def _fmt_bool(v: Any) -> str:
 def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
     ports = c.ports()
     if as_json:
-        json.dump(ports, out, indent=1)
-        out.write("\n")
+        write_json(ports, out)
         return
     rows = []
     for p in ports:
@@ -101,8 +106,7 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
 def show_counters(c: ControlClient, as_json: bool, out: TextIO) -> None:
     st = c.stats()
     if as_json:
-        json.dump(st, out, indent=1)
-        out.write("\n")
+        write_json(st, out)
         return
     totals = [[k, st[k]] for k in ("rx", "tx", "fwd4", "fwd6", "fragments", "punted", "policed") if k in st]
     table(totals, ["COUNTER", "PACKETS"], out)
@@ -125,8 +129,7 @@ def show_counters(c: ControlClient, as_json: bool, out: TextIO) -> None:
 def show_lcores(c: ControlClient, as_json: bool, out: TextIO) -> None:
     lcores = c.stats().get("lcores") or []
     if as_json:
-        json.dump(lcores, out, indent=1)
-        out.write("\n")
+        write_json(lcores, out)
         return
     rows = []
     for lc in lcores:
@@ -149,8 +152,7 @@ def show_lcores(c: ControlClient, as_json: bool, out: TextIO) -> None:
 def show_fib(c: ControlClient, as_json: bool, out: TextIO) -> None:
     st = c.fib_stats()
     if as_json:
-        json.dump(st, out, indent=1)
-        out.write("\n")
+        write_json(st, out)
         return
     table([[k, v] for k, v in st.items()], ["FIB", "VALUE"], out)
 
@@ -179,8 +181,7 @@ def show_routes(c: ControlClient, as_json: bool, out: TextIO, family: int) -> No
     groups = {g.id: g for g in c.nhg_dump()}
     routes.sort(key=lambda r: (r[0].version, r[0].network_address, r[0].prefixlen))
     if as_json:
-        json.dump([{"prefix": str(net), "nh": nh} for net, nh in routes], out)
-        out.write("\n")
+        write_json([{"prefix": str(net), "nh": nh} for net, nh in routes], out, indent=None)
         return
     rows = [[str(net), nh, _describe(nh, hops, groups)] for net, nh in routes]
     table(rows, ["PREFIX", "NH", "NEXT HOP"], out)
@@ -197,8 +198,7 @@ def show_nexthops(c: ControlClient, as_json: bool, out: TextIO) -> None:
             ],
             "groups": [{"id": g.id, "members": list(g.members)} for g in groups],
         }
-        json.dump(doc, out, indent=1)
-        out.write("\n")
+        write_json(doc, out)
         return
     table(
         [[h.id, h.kind.name.lower(), h.port, h.vlan if h.vlan is not None else "-", h.mac_str] for h in hops],
@@ -217,8 +217,7 @@ def show_lookup(c: ControlClient, as_json: bool, out: TextIO, addr: str) -> None
         raise SystemExit(f"hayatectl: lookup: {addr!r} is not an IPv4 or IPv6 address") from None
     doc = c.lookup(ip)
     if as_json:
-        json.dump(doc, out, indent=1)
-        out.write("\n")
+        write_json(doc, out)
         return
     nh = doc.get("nh")
     rows: list[list[Any]] = [["address", str(ip)], ["prefix", doc.get("prefix", "-")], ["nh", nh]]
@@ -279,8 +278,7 @@ def run(args: argparse.Namespace, out: TextIO) -> None:
         else:
             h = c.hello()
             if args.json:
-                json.dump(h.raw, out, indent=1)
-                out.write("\n")
+                write_json(h.raw, out)
             else:
                 table([[k, v] for k, v in h.raw.items()], ["FORWARDER", "VALUE"], out)
 

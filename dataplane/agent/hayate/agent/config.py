@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from hayate.agent import nlconst as nl
+from hayate.configcheck import ConfigError as ConfigError  # re-exported: callers catch it from here
+from hayate.configcheck import is_int_in, read_json
 
 TOP_LEVEL = frozenset(
     {
@@ -32,10 +34,6 @@ TOP_LEVEL = frozenset(
 PORT_FIELDS = frozenset({"name", "device", "rx_queues", "mtu", "mac", "tap", "vlans", "rx_desc", "tx_desc"})
 AGENT_FIELDS = frozenset({"source", "tables", "netns", "fpm", "metrics", "batch"})
 DEFAULT_SOCKET = "/run/hayate/fwd.sock"
-
-
-class ConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def _obj(doc: Any, path: str, allowed: frozenset[str]) -> dict[str, Any]:
 
 def _int(doc: dict[str, Any], key: str, path: str, lo: int, hi: int, default: int) -> int:
     v = doc.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+    if not is_int_in(v, lo, hi):
         raise _fail(f"{path}.{key}", f"must be an integer {lo}..{hi}", v)
     return int(v)
 
@@ -103,7 +101,7 @@ def _addr(doc: dict[str, Any], key: str, path: str, default: str) -> str:
 def _table(v: Any, path: str) -> int:
     if isinstance(v, str) and v in nl.TABLE_NAMES and v != "local":
         return nl.TABLE_NAMES[v]
-    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 0xFFFFFFFF and v != nl.RT_TABLE_LOCAL:
+    if is_int_in(v, 1, 0xFFFFFFFF) and v != nl.RT_TABLE_LOCAL:
         return v
     raise _fail(path, 'must be "main", "default" or a table number 1..4294967295 other than 255 (local)', v)
 
@@ -175,12 +173,4 @@ def parse(doc: Any) -> AgentConfig:
 
 
 def load(path: str | Path) -> AgentConfig:
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not JSON: {exc}") from None
-    return parse(doc)
+    return parse(read_json(path))

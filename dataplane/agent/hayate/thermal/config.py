@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hayate.configcheck import ConfigError as ConfigError  # re-exported: callers catch it from here
+from hayate.configcheck import is_int_in, is_number_in, read_json
 from hayate.thermal.alerts import LIMIT_SOURCES, Policy
 
 DEFAULT_PATH = "/etc/hayate/thermal.json"
-
-
-class ConfigError(ValueError):
-    """A bad configuration value; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ KNOWN = {
 
 def _number(doc: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
     value = doc.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+    if not is_number_in(value, lo, hi):
         raise ConfigError(f"{key}: must be a number {lo}..{hi}, got {value!r}")
     return float(value)
 
@@ -80,7 +77,7 @@ def parse(doc: Any) -> Config:
     if not isinstance(hwmon, bool):
         raise ConfigError(f"hwmon: must be true or false, got {hwmon!r}")
     confirm = doc.get("confirm_samples", 2)
-    if isinstance(confirm, bool) or not isinstance(confirm, int) or not 1 <= confirm <= 10:
+    if not is_int_in(confirm, 1, 10):
         raise ConfigError(f"confirm_samples: must be an integer 1..10, got {confirm!r}")
     limit_source = doc.get("limit_source", "high_warning")
     if limit_source not in LIMIT_SOURCES:
@@ -127,12 +124,4 @@ def parse(doc: Any) -> Config:
 
 
 def load(path: str | Path) -> Config:
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror}") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not JSON: {exc}") from exc
-    return parse(doc)
+    return parse(read_json(path))

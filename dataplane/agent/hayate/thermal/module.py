@@ -1,4 +1,5 @@
-"""What the decoders return, the errors they raise, and the dispatch on the SFF-8024 identifier byte."""
+"""What the decoders return, the errors they raise, the dispatch on the SFF-8024 identifier byte, and the
+decoding that the paged standards (SFF-8636, CMIS) share."""
 
 from __future__ import annotations
 
@@ -103,6 +104,68 @@ def require(page: bytes | None, what: str) -> bytes:
     if page is None:
         raise EepromError(f"{what} is not readable (page missing or not provided by the module)")
     return page
+
+
+@dataclass(frozen=True)
+class PagedLayout:
+    """Where a paged module (SFF-8636, CMIS) keeps what the monitor reads. SFF-8636 and CMIS place the same
+    fields at other offsets: lower-page offsets are 0-127, upper-page ones as the specifications write them
+    (128-255)."""
+
+    standard: str  # "SFF-8636" or "CMIS": names the reading and starts every note
+    temperature: int  # lower page: s16 temperature
+    flags: int  # lower page: the byte of latched temperature flags
+    flag_bits: tuple[int, int, int, int]  # in that byte: high alarm, low alarm, high warning, low warning
+    flat_mem: tuple[int, int]  # lower page byte and bit set where only upper page 00h exists
+    flat_mem_where: str  # how the notes name that bit
+    vendor_name: tuple[int, int]  # upper page 00h: offset and length of each identity field
+    vendor_pn: tuple[int, int]
+    vendor_sn: tuple[int, int]
+    thresholds_page: int  # the upper page with the four thresholds at bytes 128-135
+
+
+def thresholds_at(page: bytes, first: int, where: str) -> TempThresholds:
+    """Four big-endian s16 thresholds (high alarm, low alarm, high warning, low warning) from upper-page
+    offset `first` (128-255)."""
+    base = first - 128
+    thresholds = TempThresholds(
+        high_alarm=s16_celsius(page, base),
+        low_alarm=s16_celsius(page, base + 2),
+        high_warning=s16_celsius(page, base + 4),
+        low_warning=s16_celsius(page, base + 6),
+    )
+    thresholds.check(where)
+    return thresholds
+
+
+def decode_paged(memory: ModuleMemory, lower: bytes, layout: PagedLayout, notes: list[str]) -> ModuleReading:
+    """Decode a paged module whose lower page the caller has read; a missing upper page is a note, not an
+    error, as the temperature alone is still worth reporting."""
+    std = layout.standard
+    page00 = memory.upper(I2C_ADDR_A0, 0)
+    vendor = part = serial = ""
+    if page00 is None:
+        notes.append(f"{std}: upper page 00h not readable, module identity unknown")
+    else:
+        vendor, part, serial = (
+            ascii_field(page00, offset - 128, length)
+            for offset, length in (layout.vendor_name, layout.vendor_pn, layout.vendor_sn)
+        )
+    flag_byte = lower[layout.flags]
+    flags = ModuleFlags(*(bool(flag_byte & bit) for bit in layout.flag_bits))
+    thresholds = None
+    page = layout.thresholds_page
+    flat_byte, flat_bit = layout.flat_mem
+    if lower[flat_byte] & flat_bit:
+        notes.append(f"{std}: flat memory ({layout.flat_mem_where}), no page {page:02x}h thresholds")
+    else:
+        upper = memory.upper(I2C_ADDR_A0, page)
+        if upper is None:
+            notes.append(f"{std}: upper page {page:02x}h not readable, module thresholds unknown")
+        else:
+            thresholds = thresholds_at(upper, 128, f"{std} page {page:02x}h bytes 128-135")
+    temp = s16_celsius(lower, layout.temperature)
+    return ModuleReading(std, lower[0], temp, thresholds, flags, vendor, part, serial, notes)
 
 
 def decode(memory: ModuleMemory) -> ModuleReading:
