@@ -3,7 +3,8 @@
 # (and testpmd io, the harness ceiling, where dpdk-testpmd is installed), 64-byte frames, full IPv4 table,
 # one net_pcap vdev (infinite_rx) per lcore into net_null. Meant to run once, unattended, in ~8 minutes:
 #   scripts/bench-fwd-scaling.sh [MAX_LCORES]      (default: up to 14, at most CPUs - 2)
-# It builds the project here first (scripts/build.sh build-scaling), then l3fwd with full-table limits.
+# It builds the project here first (scripts/build.sh build-scaling), then l3fwd with full-table limits; on a
+# machine without DPDK or meson it runs from a bundle made elsewhere (scripts/bench-fwd-scaling-bundle.sh).
 # Environment:
 #   OUT             folder for the results: bench-fwd-scaling.txt (the report, or what is missing), .json (the
 #                   figures), .log (every step), logs/ (each engine's output); default build-scaling/results.
@@ -13,8 +14,14 @@
 #   SCALING_BUILD   use this existing build folder instead of building build-scaling (to try the script)
 #   SCALING_CPUS    CPUs of the forwarding lcores (default: auto, one per physical core first, not CPU 0 nor the
 #                   last); SCALING_MIN_CPUS (default 4) lets a small machine try the script.
+#   SCALING_BUNDLE  run from a prebuilt bundle (scripts/bench-fwd-scaling-bundle.sh make) on a machine without
+#                   DPDK, meson or a compiler: hayate-fwd, l3fwd and testpmd come from it, with their libraries,
+#                   and the table too where HAYATE_DATA names none.
+#   SCALING_NO_HUGE=1  run without hugepages (--no-huge) even where they could be reserved.
+#   SCALING_STARTS  starts of each engine per lcore count (default 1): a VM's figures can differ from one start
+#                   to the next far more than between the windows of one start.
 # The table lives outside the repository (../shared/data): on a machine that gets only the working tree, copy
-# ../shared/data/rib4.txt.gz to out/data/ (ignored by git) and carry out/data with it.
+# ../shared/data/rib4.txt.gz to out/data/ (ignored by git) and carry out/data with it; a bundle holds it.
 # Anything missing (DPDK, meson, the table, root, hugepages) is listed at once, in the results file too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,13 +39,23 @@ say() { echo "$*" | tee -a "$results" >&2; }
 
 # ---- what this machine lacks, all of it at once
 missing=()
-for cmd in meson ninja cc pkg-config python3 perl flock; do
+bundle=${SCALING_BUNDLE:-}
+if [ -n "$bundle" ]; then
+	bundle=$(cd "$bundle" && pwd) || exit 2
+	needed=(python3 flock)
+	for f in bin/hayate-fwd bin/dpdk-l3fwd bin/dpdk-testpmd; do
+		[ -x "$bundle/$f" ] || missing+=("$f in the bundle $bundle")
+	done
+else
+	needed=(meson ninja cc pkg-config python3 perl flock)
+fi
+for cmd in "${needed[@]}"; do
 	command -v "$cmd" >/dev/null || missing+=("command $cmd")
 done
 if command -v python3 >/dev/null && ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
 	missing+=("Python >= 3.10 (python3 is $(python3 -V 2>&1))")
 fi
-if command -v pkg-config >/dev/null; then
+if [ -z "$bundle" ] && command -v pkg-config >/dev/null; then
 	pkg-config --atleast-version=22.11 libdpdk 2>/dev/null ||
 		missing+=("DPDK >= 22.11 development files (pkg-config libdpdk: $(pkg-config --modversion libdpdk 2>&1 | head -1); Debian: libdpdk-dev dpdk)")
 	pkg-config --exists jansson 2>/dev/null || missing+=("jansson development files (Debian: libjansson-dev)")
@@ -51,14 +68,19 @@ if command -v pkg-config >/dev/null; then
 		done
 	fi
 fi
-[ -f /usr/share/dpdk/examples/l3fwd/main.c ] || missing+=("/usr/share/dpdk/examples/l3fwd (Debian: dpdk-doc)")
+[ -n "$bundle" ] || [ -f /usr/share/dpdk/examples/l3fwd/main.c ] ||
+	missing+=("/usr/share/dpdk/examples/l3fwd (Debian: dpdk-doc)")
 data=
-for d in "${HAYATE_DATA:-}" "$root/../shared/data" "$root/shared/data" "$root/out/data"; do
+for d in "${HAYATE_DATA:-}" "$root/../shared/data" "$root/shared/data" "$root/out/data" "$bundle"; do
 	if [ -n "$d" ] && [ -f "$d/rib4.txt.gz" ]; then data=$d; break; fi
 done
 [ -n "$data" ] || missing+=("the table rib4.txt.gz (set HAYATE_DATA, or carry it to out/data/rib4.txt.gz)")
 [ "$(id -u)" = 0 ] || missing+=("root (hugepages, EAL)")
-[ -w /proc/sys/vm/nr_hugepages ] || say "note: /proc/sys/vm/nr_hugepages is not writable: running without hugepages (--no-huge), which is 2-3x slower"
+if [ "${SCALING_NO_HUGE:-0}" = 1 ]; then
+	say "note: SCALING_NO_HUGE=1: running without hugepages (--no-huge), which is 2-3x slower"
+elif [ ! -w /proc/sys/vm/nr_hugepages ]; then
+	say "note: /proc/sys/vm/nr_hugepages is not writable: running without hugepages (--no-huge), which is 2-3x slower"
+fi
 ncpu=$(nproc)
 [ "$ncpu" -ge "${SCALING_MIN_CPUS:-4}" ] || missing+=("at least ${SCALING_MIN_CPUS:-4} CPUs (this machine has $ncpu)")
 say "machine: $ncpu CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -71,7 +93,13 @@ fi
 
 # ---- build
 build=${SCALING_BUILD:-}
-if [ -n "$build" ]; then
+if [ -n "$bundle" ]; then
+	say "== using the bundle in $bundle: $(cat "$bundle/VERSION" 2>/dev/null | head -1)"
+	# Its bin/ holds wrappers that run each program on the bundle's libraries and drivers; dpdk-testpmd is
+	# found on the PATH.
+	PATH=$bundle/bin:$PATH
+	hayate_bin=$bundle/bin/hayate-fwd
+elif [ -n "$build" ]; then
 	build=$(cd "$build" && pwd)
 	say "== using the build in $build"
 else
@@ -86,7 +114,8 @@ else
 	fi
 	say "build done in $(($(date +%s) - started)) s"
 fi
-[ -x "$build/fwd/hayate-fwd" ] || { say "no $build/fwd/hayate-fwd"; exit 1; }
+[ -n "$bundle" ] || hayate_bin=$build/fwd/hayate-fwd
+[ -x "$hayate_bin" ] || { say "no $hayate_bin"; exit 1; }
 
 # ---- lcore counts: CPU 0 runs the manager (hayate-fwd) or main lcore (testpmd); the last CPU is left to this
 # runner and the kernel.
@@ -121,11 +150,15 @@ cleanup() {
 		kill -TERM "$runner" 2>/dev/null
 		wait "$runner" 2>/dev/null
 	fi
-	[ -w /proc/sys/vm/nr_hugepages ] && echo "$old_pages" >/proc/sys/vm/nr_hugepages
+	if [ "${SCALING_NO_HUGE:-0}" != 1 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+		echo "$old_pages" >/proc/sys/vm/nr_hugepages
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if [ -w /proc/sys/vm/nr_hugepages ]; then
+if [ "${SCALING_NO_HUGE:-0}" = 1 ]; then
+	no_huge=(--no-huge $((max * 220 + 2048)))
+elif [ -w /proc/sys/vm/nr_hugepages ]; then
 	echo $((old_pages + pages)) >/proc/sys/vm/nr_hugepages
 	got=$(cat /proc/sys/vm/nr_hugepages)
 	if [ "$got" -lt $((old_pages + pages)) ]; then
@@ -140,15 +173,21 @@ fi
 say "== traffic and l3fwd"
 python3 dataplane/bench/fwd/traffic.py --table "$data/rib4.txt.gz" --out "$work/traffic" --streams "$max" \
 	--frames "$frames" --profiles 64 2>&1 | tee -a "$results" >&2
-dataplane/bench/fwd/build-l3fwd.sh "$work/l3fwd-build" $((max * (frames + 16384))) 2>&1 | tee -a "$results" >&2
-[ -x "$work/l3fwd-build/dpdk-l3fwd" ] || { say "l3fwd build failed"; exit 1; }
+if [ -n "$bundle" ]; then
+	l3fwd_bin=$bundle/bin/dpdk-l3fwd
+else
+	# run.py gives l3fwd the pool floor of each lcore count (L3FWD_MIN_MBUFS); this one is the fallback.
+	dataplane/bench/fwd/build-l3fwd.sh "$work/l3fwd-build" $((max * (frames + 16384))) 2>&1 | tee -a "$results" >&2
+	l3fwd_bin=$work/l3fwd-build/dpdk-l3fwd
+fi
+[ -x "$l3fwd_bin" ] || { say "l3fwd build failed"; exit 1; }
 say "ready after $(($(date +%s) - started)) s"
 
 # ---- run: short windows, one start each, so that 8 counts x 3 engines fit the time
 PYTHONPATH=$root/dataplane/agent python3 dataplane/bench/fwd/run.py \
-	--traffic "$work/traffic" --workdir "$out/logs" --l3fwd "$work/l3fwd-build/dpdk-l3fwd" \
-	--hayate "$build/fwd/hayate-fwd" --engines "$engines" --profiles 64 --lcores "$counts" \
-	--cpus "$cpus" --main-cpu 0 --frames "$frames" --starts 1 --windows 3 --window 1 --warmup 1.5 \
+	--traffic "$work/traffic" --workdir "$out/logs" --l3fwd "$l3fwd_bin" \
+	--hayate "$hayate_bin" --engines "$engines" --profiles 64 --lcores "$counts" \
+	--cpus "$cpus" --main-cpu 0 --frames "$frames" --starts "${SCALING_STARTS:-1}" --windows 3 --window 1 --warmup 1.5 \
 	--json "$out/bench-fwd-scaling.json" "${no_huge[@]}" >>"$results" 2>&1 &
 runner=$!
 wait "$runner"

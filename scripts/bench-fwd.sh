@@ -14,6 +14,8 @@
 #   BENCH_FWD_LCORES   forwarding lcore counts (default 1,2); their CPUs are --cpus (default 1,0: on a 2-CPU
 #                      machine the second lcore shares CPU 0 with testpmd's main lcore / hayate's manager)
 #   BENCH_FWD_FRAMES   frames per pcap, i.e. distinct flows and destinations per lcore (default 65536)
+#   BENCH_FWD_BASE     a second build folder (e.g. of the last commit, from a git worktree): its hayate-fwd runs
+#                      as engine hayate-base beside the others, for a before/after comparison in one run
 # Further arguments go to dataplane/bench/fwd/run.py (--profiles, --starts, --windows, --window, --cpus ...).
 # Results: BENCH_FWD_OUT/results.txt (the report) and results.json; each engine's output under logs/.
 # Holds /tmp/hayate-hugepages.lock for the whole run, raises vm.nr_hugepages and puts the old value back on exit.
@@ -33,6 +35,12 @@ table6=()
 if [ -f "$data/rib6.txt.gz" ]; then
 	profiles=64,imix,64v6
 	table6=(--table6 "$data/rib6.txt.gz")
+fi
+base=()
+if [ -n "${BENCH_FWD_BASE:-}" ]; then
+	[ -x "$BENCH_FWD_BASE/fwd/hayate-fwd" ] || { echo "bench-fwd: no $BENCH_FWD_BASE/fwd/hayate-fwd" >&2; exit 1; }
+	engines=$engines,hayate-base
+	base=(--hayate-base "$BENCH_FWD_BASE/fwd/hayate-fwd")
 fi
 python=$root/.venv/bin/python
 [ -x "$python" ] || python=python3
@@ -86,7 +94,7 @@ echo "== run ($(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2
 PYTHONPATH=$root/dataplane/agent${PYTHONPATH:+:$PYTHONPATH} "$python" dataplane/bench/fwd/run.py \
 	--traffic "$out/traffic" --workdir "$out/logs" --l3fwd "$out/l3fwd-build/dpdk-l3fwd" \
 	--hayate "$build/fwd/hayate-fwd" --engines "$engines" --lcores "$lcores" --frames "$frames" \
-	--profiles "$profiles" --profile-lcores 64v6=1 \
+	--profiles "$profiles" --profile-lcores 64v6=1 "${base[@]}" \
 	--json "$out/results.json" "$@" &
 runner=$!
 wait "$runner"

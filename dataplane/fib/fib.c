@@ -446,6 +446,30 @@ void hy_fib_lookup4_bulk(const struct hy_fib *fib, int numa, const uint32_t *add
 		rtefib_lookup4_bulk(fib->rf, c, addrs, nhs, n);
 }
 
+_Static_assert(PT4_DIR_BITS <= 32 && PT6_DIR_BITS <= 32, "hints index the direct array by 32 address bits");
+
+void hy_fib_hint(const struct hy_fib *fib, int numa, struct hy_fib_hint *hint)
+{
+	unsigned c = copy_index(fib, numa);
+	const struct pt_root *rt;
+
+	memset(hint, 0, sizeof(*hint));
+	hint->shift4 = 32 - PT4_DIR_BITS;
+	hint->shift6 = 32 - PT6_DIR_BITS;
+	hint->leaf_flag = PT_LEAF;
+	hint->node_size = sizeof(struct pt_node);
+	if (fib->pt4 != NULL) {
+		rt = pt_root(fib->pt4, c);
+		hint->dir4 = rt->dir;
+		hint->nodes4 = (const uint8_t *)rt->nodes;
+	}
+	if (fib->pt6 != NULL) {
+		rt = pt_root(fib->pt6, c);
+		hint->dir6 = rt->dir;
+		hint->nodes6 = (const uint8_t *)rt->nodes;
+	}
+}
+
 void hy_fib_lookup6_bulk(const struct hy_fib *fib, int numa, const uint8_t (*addrs)[16], uint32_t *nhs,
 			 unsigned int n)
 {

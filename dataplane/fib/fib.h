@@ -120,4 +120,65 @@ uint32_t hy_fib_lookup6(const struct hy_fib *fib, int numa, const uint8_t addr[1
 void hy_fib_lookup4_bulk(const struct hy_fib *fib, int numa, const uint32_t *addrs, uint32_t *nhs, unsigned int n);
 void hy_fib_lookup6_bulk(const struct hy_fib *fib, int numa, const uint8_t (*addrs)[16], uint32_t *nhs, unsigned int n);
 
+/*
+ * Where a lookup makes its first two memory accesses, so that a forwarder
+ * can prefetch them while it is still parsing the burst and the bulk lookup
+ * finds them in cache (forwarder lcores): hy_fib_prefetch4/6 as soon as a
+ * destination is known, hy_fib_prefetch4/6_next for the same address a few
+ * packets later, when the first line has arrived.  Take the hint once per
+ * burst; one that outlives an update costs a useless prefetch, never a wrong
+ * result (lookups load the published structure themselves).
+ */
+struct hy_fib_hint {
+	const uint32_t *dir4, *dir6; /* direct-pointing arrays; NULL where the backend gives none */
+	const uint8_t *nodes4, *nodes6;
+	unsigned int shift4, shift6; /* direct index = the address's first 32 bits >> shift */
+	uint32_t leaf_flag;	     /* a direct entry with this bit is a leaf, else a node index */
+	uint32_t node_size;	     /* bytes */
+};
+void hy_fib_hint(const struct hy_fib *fib, int numa, struct hy_fib_hint *hint);
+
+static inline uint32_t hy_fib_top32_(const uint8_t *addr)
+{
+	return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+}
+
+static inline void hy_fib_prefetch_node_(const uint32_t *dir, const uint8_t *nodes, const struct hy_fib_hint *hint,
+					 uint32_t top)
+{
+	/* Relaxed: the writer may be replacing the entry; a stale one only misdirects a prefetch. */
+	uint32_t e = __atomic_load_n(&dir[top], __ATOMIC_RELAXED);
+
+	if (!(e & hint->leaf_flag)) {
+		const uint8_t *node = nodes + (size_t)e * hint->node_size;
+		__builtin_prefetch(node);
+		__builtin_prefetch(node + hint->node_size - 1); /* a node may straddle two lines */
+	}
+}
+
+static inline void hy_fib_prefetch4(const struct hy_fib_hint *hint, uint32_t addr)
+{
+	if (hint->dir4 != NULL)
+		__builtin_prefetch(&hint->dir4[addr >> hint->shift4]);
+}
+
+static inline void hy_fib_prefetch4_next(const struct hy_fib_hint *hint, uint32_t addr)
+{
+	if (hint->dir4 != NULL)
+		hy_fib_prefetch_node_(hint->dir4, hint->nodes4, hint, addr >> hint->shift4);
+}
+
+/* addr: the IPv6 address in network order. */
+static inline void hy_fib_prefetch6(const struct hy_fib_hint *hint, const uint8_t *addr)
+{
+	if (hint->dir6 != NULL)
+		__builtin_prefetch(&hint->dir6[hy_fib_top32_(addr) >> hint->shift6]);
+}
+
+static inline void hy_fib_prefetch6_next(const struct hy_fib_hint *hint, const uint8_t *addr)
+{
+	if (hint->dir6 != NULL)
+		hy_fib_prefetch_node_(hint->dir6, hint->nodes6, hint, hy_fib_top32_(addr) >> hint->shift6);
+}
+
 #endif

@@ -46,7 +46,6 @@ struct hy_lcore {
 	int socket;
 	uint16_t n_rx;
 	struct hy_rxq_conf *rx;
-	struct rte_eth_dev_tx_buffer *txb[HY_MAX_PORTS];
 	struct rte_ring *punt[HY_PUNT_CLASSES]; /* single producer (this lcore), single consumer (manager) */
 	struct hy_lcore_stats stats;
 };
@@ -112,6 +111,8 @@ int hy_eal_init(const struct hy_config *conf, int argc, char **argv, char *err, 
 int hy_netns_open(const char *name, char *err, size_t errlen);
 int hy_netns_enter_ports(void);
 int hy_netns_leave_ports(void);
+/* Make the kernel interface of a tap outlive the forwarder (tap_persist.c). */
+int hy_tap_persist(const char *ifname, char *err, size_t errlen);
 /* Name of the tap vdev of port i ("net_taphy<i>"). */
 void hy_tap_vdev_name(unsigned int port, char *out, size_t len);
 

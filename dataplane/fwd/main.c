@@ -202,8 +202,6 @@ out:
 				rte_pktmbuf_free(m);
 			rte_ring_free(fwd->lcores[i]->punt[c]);
 		}
-		for (uint16_t p = 0; p < fwd->n_ports; p++)
-			rte_free(fwd->lcores[i]->txb[p]);
 		rte_free(fwd->lcores[i]);
 	}
 	rte_eal_cleanup();

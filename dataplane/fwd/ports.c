@@ -187,7 +187,8 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 			/* The kernel side of the tap gets the port's MAC and MTU, so its ARP/ND answers and
 			 * ICMP "too big" are right for the wire. */
 			snprintf(what, sizeof(what), "ports[%u].tap (%s)", i, pc->tap);
-			if ((rc = port_start(fwd, p->tap_id, what, 1, 1, 512, 512, pc->mtu, &p->mac, err, errlen)) != 0)
+			if ((rc = port_start(fwd, p->tap_id, what, 1, 1, 512, 512, pc->mtu, &p->mac, err, errlen)) != 0 ||
+			    (rc = hy_tap_persist(pc->tap, err, errlen)) != 0)
 				return rc;
 		}
 	}

@@ -132,3 +132,18 @@ def test_ratios_compare_hayate_with_the_better_l3fwd_and_scaling_per_lcore() -> 
     assert ratios["64 1 lcore(s): hayate / testpmd io"].wall == pytest.approx(0.6)
     scaling = ratios["64 hayate: 2 lcores / 1, per lcore added"]
     assert scaling.wall == pytest.approx(54 / 30 / 2) and scaling.target == pytest.approx(0.9)
+
+
+def test_a_baseline_build_is_compared_with_hayate_and_left_out_of_the_targets() -> None:
+    results = [
+        result("hayate", 1, 30.0),
+        result("hayate-base", 1, 20.0, cpu=0.5),
+        result("l3fwd-fib", 1, 25.0),
+    ]
+    ratios = {r.what.strip(): r for r in run.ratio_lines(results)}
+    before_after = ratios["64 1 lcore(s): hayate / hayate-base"]
+    assert before_after.wall == pytest.approx(1.5) and before_after.per_cpu == pytest.approx(0.75)
+    assert before_after.target is None
+    # The baseline is no l3fwd: hayate is still compared with l3fwd-fib alone.
+    assert ratios["64 1 lcore(s): hayate / better l3fwd"].wall == pytest.approx(30 / 25)
+    assert "hayate-base" in run.ENGINES and "hayate-base" in run.report(results, {})

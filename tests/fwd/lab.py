@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -184,7 +185,11 @@ class Lab:
         path.write_text(json.dumps(self.config, indent=1))
         return path
 
-    def start(self, config: Path) -> None:
+    def listening(self) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            return s.connect_ex(str(self.socket)) == 0
+
+    def start(self, config: Path, address_taps: bool = True) -> None:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 ["ip", "netns", "exec", self.ns("r"), str(self.binary), "-c", str(config)],
@@ -193,11 +198,13 @@ class Lab:
                 env={**os.environ, **self.env},
             )
         deadline = time.monotonic() + 30
-        while not self.socket.exists():
+        while not self.listening():  # a crashed forwarder's socket file may still be there
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"hayate-fwd did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.1)
         r = self.ns("r")
+        if not address_taps:  # a restart: the taps kept their addresses
+            return
         for i, (v4, v6) in enumerate(
             (("10.1.0.1/24", "2001:db8:1::1/64"), ("10.2.0.1/24", "2001:db8:2::1/64"))
         ):

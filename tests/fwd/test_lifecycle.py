@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
-from .lab import lab
+from .lab import lab, nsexec, sh
 
 
 def test_readiness_and_stopping_are_notified_to_systemd(fwd_binary: Path, tmp_path: Path) -> None:
@@ -21,3 +22,24 @@ def test_readiness_and_stopping_are_notified_to_systemd(fwd_binary: Path, tmp_pa
             stopping = notify.recv(4096).decode()
             assert "STOPPING=1" in stopping.splitlines()
             assert not the_lab.socket.exists()
+
+
+def test_taps_keep_their_kernel_state_across_a_crash(fwd_binary: Path, tmp_path: Path) -> None:
+    """kill -9 leaves the taps (no carrier) with their index and addresses; the restarted forwarder takes them
+    over, so zebra and the agent see a link flap, not an interface deleted and created anew."""
+    with lab(tmp_path, fwd_binary) as the_lab:
+        r, tap = the_lab.ns("r"), the_lab.ifname("p0")
+        before = json.loads(sh("ip", "-n", r, "-j", "addr", "show", "dev", tap).stdout)[0]
+        assert the_lab.proc is not None
+        the_lab.proc.kill()
+        the_lab.proc.wait(timeout=10)
+        crashed = json.loads(sh("ip", "-n", r, "-j", "addr", "show", "dev", tap).stdout)[0]
+        assert crashed["ifindex"] == before["ifindex"]
+        assert "NO-CARRIER" in crashed["flags"]
+        assert {a["local"] for a in crashed["addr_info"]} >= {"10.1.0.1", "2001:db8:1::1"}
+        the_lab.start(the_lab.workdir / "hayate.json", address_taps=False)
+        the_lab.install_routes()
+        after = json.loads(sh("ip", "-n", r, "-j", "link", "show", "dev", tap).stdout)[0]
+        assert after["ifindex"] == before["ifindex"]
+        out = nsexec(the_lab.ns("a"), "ping", "-c", "3", "-i", "0.2", "-w", "15", "10.2.0.2", check=False)
+        assert " 0% packet loss" in out.stdout, out.stdout

@@ -5,7 +5,7 @@
 # with sed; nothing of DPDK is kept in this repository. Every edit must hit exactly once, so a DPDK whose
 # example changed stops the benchmark with the line that no longer matches instead of measuring a small table.
 # MIN_MBUFS raises the floor of l3fwd's mbuf pool: net_pcap's infinite_rx keeps the whole pcap in mbufs of that
-# pool, one copy per RX queue.
+# pool, one copy per RX queue (L3FWD_MIN_MBUFS in l3fwd's environment overrides it).
 set -euo pipefail
 dir=${1:?usage: build-l3fwd.sh DIR MIN_MBUFS}
 min_mbufs=${2:?usage: build-l3fwd.sh DIR MIN_MBUFS}
@@ -46,13 +46,16 @@ edit l3fwd_fib.c 'config.trie.num_tbl8 = (1 << 15);' 'config.trie.num_tbl8 = (1 
 # l3fwd asks every port for IP checksum offload and stops if it lacks it, as net_pcap does; its vector paths never
 # look at the result, so asking for nothing changes no work done per packet.
 edit main.c '.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,' '.offloads = 0,'
-# The pool floor (8192 mbufs) is far below what infinite_rx holds.
-edit main.c '(unsigned)8192)' "(unsigned)$min_mbufs)"
+# The pool floor (8192 mbufs) is far below what infinite_rx holds. The environment variable L3FWD_MIN_MBUFS, where
+# set, replaces MIN_MBUFS at run time, so that one prebuilt binary serves every lcore count (run.py sets it).
+edit main.c '(unsigned)8192)' \
+	"(unsigned)(getenv(\"L3FWD_MIN_MBUFS\") ? strtoul(getenv(\"L3FWD_MIN_MBUFS\"), NULL, 10) : ${min_mbufs}UL))"
 
 srcs=(main.c l3fwd_acl.c l3fwd_lpm.c l3fwd_fib.c l3fwd_em.c l3fwd_event.c l3fwd_event_generic.c
 	l3fwd_event_internal_port.c)
-# pkg-config's flags carry -march=corei7; -march=native after them matches how hayate-fwd is built here.
+# pkg-config's flags carry -march=corei7; -march=native after them (L3FWD_MARCH to change it) matches how
+# hayate-fwd is built here.
 # shellcheck disable=SC2046
-(cd "$src" && cc -O3 $(pkg-config --cflags libdpdk) -march=native -DALLOW_EXPERIMENTAL_API -I../common \
-	"${srcs[@]}" -o ../dpdk-l3fwd $(pkg-config --libs libdpdk))
+(cd "$src" && cc -O3 $(pkg-config --cflags libdpdk) -march="${L3FWD_MARCH:-native}" -DALLOW_EXPERIMENTAL_API \
+	-I../common "${srcs[@]}" -o ../dpdk-l3fwd $(pkg-config --libs libdpdk))
 echo "build-l3fwd: $dir/dpdk-l3fwd (LPM/FIB up to 2M IPv4 and 512k IPv6 routes, pool floor $min_mbufs mbufs)"

@@ -131,11 +131,16 @@ class Engine:
     def command(self) -> list[str]:
         raise NotImplementedError
 
+    def environment(self) -> dict[str, str]:
+        """Variables added to the engine's environment."""
+        return {}
+
     def start(self) -> None:
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 self.command(),
                 cwd=self.setup.traffic,
+                env=os.environ | self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -251,6 +256,9 @@ class TestpmdIo(Engine):
             f"--total-num-mbufs={s.mbufs()}",
             "--stats-period=3600",
             "--burst=32",
+            # testpmd locks all its memory by default: with --no-huge that faults in gigabytes at start
+            # (13 s for 2 GiB on a VM), while the pool and the pcap copy are written at start anyway.
+            "--no-mlockall",
         ]
 
     def counter(self) -> int:
@@ -297,6 +305,10 @@ class L3fwd(Engine):
             f"--rule_ipv6={s.traffic / 'l3fwd-v6.rules'}",
         ]
 
+    def environment(self) -> dict[str, str]:
+        # The pool floor of build-l3fwd.sh, sized for this lcore count like hayate-fwd's and testpmd's.
+        return {"L3FWD_MIN_MBUFS": str(self.setup.mbufs())}
+
     def counter(self) -> int:
         assert self.telemetry is not None
         return self.telemetry.tx_packets([0])
@@ -318,9 +330,11 @@ class Hayate(Engine):
     """hayate-fwd with tap-less ports, its table loaded through the control socket in batches. The engine
     `hayate-rte_fib` is the same with the rte_fib backend instead of Poptrie: our packet path, DPDK's FIB."""
 
-    def __init__(self, setup: Setup, log: Path, binary: Path, routes: Path, backend: str = "poptrie") -> None:
+    def __init__(
+        self, setup: Setup, log: Path, binary: Path, routes: Path, backend: str = "poptrie", name: str = ""
+    ) -> None:
         super().__init__(setup, log)
-        self.name = "hayate" if backend == "poptrie" else f"hayate-{backend}"
+        self.name = name or ("hayate" if backend == "poptrie" else f"hayate-{backend}")
         self.backend = backend
         self.binary = binary
         self.routes = routes
@@ -568,6 +582,8 @@ def ratio_lines(results: list[Result]) -> list[Ratio]:
                 by.get((profile, n, "l3fwd-fib")),
                 None,
             )
+            baseline = by.get((profile, n, "hayate-base"))
+            add(f"{profile:>4} {n} lcore(s): hayate / hayate-base", hayate, baseline, None)
             add(
                 f"{profile:>4} {n} lcore(s): l3fwd-fib / l3fwd-lpm",
                 by.get((profile, n, "l3fwd-fib")),
@@ -655,11 +671,15 @@ def make_engine(args: argparse.Namespace, name: str, setup: Setup, stamp: str) -
         return TestpmdIo(setup, log)
     if name in ("l3fwd-lpm", "l3fwd-fib"):
         return L3fwd(setup, log, args.l3fwd, name.split("-")[1])
+    if name == "hayate-base":
+        return Hayate(setup, log, args.hayate_base, args.traffic / "routes4.txt", name=name)
     backend = "rte_fib" if name == "hayate-rte_fib" else "poptrie"
     return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", backend)  # routes6.txt beside it
 
 
-ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib")
+# hayate-base: another hayate-fwd binary (--hayate-base, e.g. built from the last commit), to measure a change
+# of the packet path against its baseline in the same run.
+ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib", "hayate-base")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -668,6 +688,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, required=True, help="folder for logs and generated configs")
     p.add_argument("--l3fwd", type=Path, help="the l3fwd built by build-l3fwd.sh")
     p.add_argument("--hayate", type=Path, help="the hayate-fwd binary")
+    p.add_argument("--hayate-base", type=Path, help="hayate-fwd binary of engine hayate-base")
     p.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated, of {ENGINES}")
     p.add_argument("--profiles", default="64,imix")
     p.add_argument("--lcores", default="1,2", help="forwarding lcore counts to measure, e.g. 1,2")
@@ -700,9 +721,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--engines: unknown {e!r}, known {ENGINES}")
     if any(e.startswith("l3fwd") for e in args.engines) and args.l3fwd is None:
         p.error("--l3fwd is required for the l3fwd engines")
-    if any(e.startswith("hayate") for e in args.engines) and args.hayate is None:
+    if any(e.startswith("hayate") and e != "hayate-base" for e in args.engines) and args.hayate is None:
         p.error("--hayate is required for the hayate engine")
-    for name in ("traffic", "workdir", "l3fwd", "hayate", "json"):
+    if "hayate-base" in args.engines and args.hayate_base is None:
+        p.error("--hayate-base is required for the hayate-base engine")
+    for name in ("traffic", "workdir", "l3fwd", "hayate", "hayate_base", "json"):
         if getattr(args, name) is not None:
             setattr(args, name, getattr(args, name).resolve())
     args.profiles = [x for x in args.profiles.split(",") if x]

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The bodies of packet.h's checks and rewrites, as inline functions: the
+ * forwarder lcore (lcore.c) compiles them into its burst loop, where a call
+ * per packet into another object file cost more than most of the checks;
+ * ether.c, ipv4.c and ipv6.c export them under packet.h's names for the unit
+ * tests and the fuzz target, which therefore run exactly this code.
+ *
+ * Contract: as packet.h (FORWARDER LCORE hot path, pure, nothing read beyond
+ * len).  Include only from those four files.
+ */
+#ifndef HY_PACKET_IMPL_H
+#define HY_PACKET_IMPL_H
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ip.h>
+
+#include "packet.h"
+
+#define HY_ETHERTYPE_IPV4 0x0800
+#define HY_ETHERTYPE_ARP 0x0806
+#define HY_ETHERTYPE_VLAN 0x8100
+#define HY_ETHERTYPE_QINQ 0x88a8
+#define HY_ETHERTYPE_IPV6 0x86dd
+
+#define HY_NEXT_HOP_BY_HOP 0
+#define HY_NEXT_ICMPV6 58
+#define HY_ICMPV6_RS 133
+#define HY_ICMPV6_REDIRECT 137
+
+static inline void hy_verdict(struct hy_pkt *pkt, enum hy_verdict v, unsigned int reason)
+{
+	pkt->verdict = (uint8_t)v;
+	pkt->reason = (uint8_t)reason;
+}
+
+static inline uint16_t hy_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t hy_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+/* One's-complement sum of a 20-byte header (no options), folded to 16 bits as rte_raw_cksum folds it:
+ * five 32-bit loads instead of ten 16-bit ones; 2^16 = 1 modulo 2^16 - 1, so the sums agree. */
+static inline uint16_t hy_cksum20(const uint8_t *ip)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	memcpy(w, ip, 20);
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static inline void hy_ipv4_check_inline(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt)
+{
+	uint32_t ihl, total, src;
+	uint16_t sum;
+
+	if (unlikely(avail < 20))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_SHORT);
+	if (likely(ip[0] == 0x45)) {
+		ihl = 20; /* version 4, no options: the packet nearly every router sees */
+	} else {
+		if ((ip[0] >> 4) != 4)
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_VERSION);
+		ihl = (ip[0] & 0xfu) * 4u;
+		if (ihl < 20)
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_IHL);
+		if (avail < ihl)
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_SHORT);
+	}
+	total = hy_be16(ip + 2);
+	if (unlikely(total < ihl || total > avail))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_LENGTH);
+	sum = likely(ihl == 20) ? hy_cksum20(ip) : rte_raw_cksum(ip, ihl);
+	if (unlikely(sum != 0xffff))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_CHECKSUM);
+	pkt->ttl = ip[8];
+	pkt->l3_len = (uint16_t)total;
+	if (unlikely(pkt->ttl == 0))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_TTL_ZERO);
+	src = hy_be32(ip + 12);
+	if (unlikely((src >> 28) == 0xe || src == 0xffffffffu))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	pkt->dst4 = hy_be32(ip + 16);
+	if (unlikely((pkt->dst4 >> 28) == 0xe || pkt->dst4 == 0xffffffffu))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST);
+	if (unlikely(ihl > 20))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_OPTIONS);
+	/* More-fragments flag or a fragment offset. */
+	pkt->fragment = ((ip[6] & 0x3f) | ip[7]) != 0;
+	hy_verdict(pkt, HY_V_ROUTE4, 0);
+}
+
+static inline void hy_ipv6_check_inline(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt)
+{
+	uint32_t total;
+
+	if (unlikely(avail < 40))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_SHORT);
+	if (unlikely((ip[0] >> 4) != 6))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_VERSION);
+	total = 40u + hy_be16(ip + 4);
+	if (unlikely(total > avail))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_IP_LENGTH);
+	pkt->l3_len = (uint16_t)total;
+	pkt->ttl = ip[7];
+	if (unlikely(pkt->ttl == 0))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_TTL_ZERO);
+	if (unlikely(ip[8] == 0xff))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	if (unlikely(ip[6] == HY_NEXT_ICMPV6 && total >= 41 && ip[40] >= HY_ICMPV6_RS && ip[40] <= HY_ICMPV6_REDIRECT))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_ND);
+	if (unlikely(ip[24] == 0xff))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST);
+	if (unlikely(ip[24] == 0xfe && (ip[25] & 0xc0) == 0x80))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_LINK_LOCAL);
+	if (unlikely(ip[6] == HY_NEXT_HOP_BY_HOP))
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_OPTIONS);
+	hy_verdict(pkt, HY_V_ROUTE6, 0);
+}
+
+static inline void hy_pkt_parse_inline(const uint8_t *frame, uint32_t len, const struct hy_port_view *port,
+				       struct hy_pkt *pkt)
+{
+	uint16_t type;
+	uint32_t off = 12;
+	bool group;
+
+	memset(pkt, 0, sizeof(*pkt));
+	if (unlikely(len < 14))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_SHORT);
+	type = hy_be16(frame + 12);
+	if (unlikely(type == HY_ETHERTYPE_VLAN)) {
+		if (len < 18)
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_SHORT);
+		pkt->tagged = 1;
+		pkt->vlan = (uint16_t)(hy_be16(frame + 14) & 0x0fff);
+		off = 16;
+		type = hy_be16(frame + 16);
+		/* Priority-tagged frames (id 0) belong to the untagged interface. */
+		if (pkt->vlan != 0 && !(port->vlans[pkt->vlan >> 6] & (1ull << (pkt->vlan & 63))))
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_VLAN_UNKNOWN);
+		if (type == HY_ETHERTYPE_VLAN || type == HY_ETHERTYPE_QINQ)
+			return hy_verdict(pkt, HY_V_DROP, HY_DROP_VLAN_UNKNOWN);
+	} else if (unlikely(type == HY_ETHERTYPE_QINQ)) {
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_VLAN_UNKNOWN);
+	}
+	off += 2;
+	pkt->l3_off = (uint16_t)off;
+
+	group = frame[0] & 1; /* broadcast or multicast destination */
+	if (unlikely(!group && memcmp(frame, port->mac, 6) != 0))
+		return hy_verdict(pkt, HY_V_DROP, HY_DROP_NOT_FOR_US);
+	if (likely(type == HY_ETHERTYPE_IPV4))
+		hy_ipv4_check_inline(frame + off, len - off, pkt);
+	else if (type == HY_ETHERTYPE_IPV6)
+		hy_ipv6_check_inline(frame + off, len - off, pkt);
+	else if (type == HY_ETHERTYPE_ARP)
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_ARP);
+	else
+		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_NON_IP);
+	/* A valid IP packet in a multicast/broadcast frame is for the kernel, never routed. */
+	if (unlikely(group) && pkt->verdict != HY_V_DROP)
+		hy_verdict(pkt, HY_V_PUNT, pkt->verdict == HY_V_PUNT ? pkt->reason : HY_PUNT_MULTICAST);
+}
+
+/* RFC 1624, eqn. 3 on the 16-bit word holding TTL and protocol: m becomes m' = m - 0x100 and
+ * HC' = ~(~HC + ~m + m'), all in one's complement; 16-bit loads and stores, no byte shuffling. */
+static inline void hy_ipv4_ttl_decrement_inline(uint8_t *ip)
+{
+	uint16_t m, hc, m2;
+	uint32_t sum;
+
+	memcpy(&m, ip + 8, 2);
+	memcpy(&hc, ip + 10, 2);
+	m = rte_be_to_cpu_16(m);
+	hc = rte_be_to_cpu_16(hc);
+	m2 = (uint16_t)(m - 0x100);
+	sum = (uint32_t)(uint16_t)~hc + (uint16_t)~m + m2;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	m2 = rte_cpu_to_be_16(m2);
+	hc = rte_cpu_to_be_16((uint16_t)~sum);
+	memcpy(ip + 8, &m2, 2);
+	memcpy(ip + 10, &hc, 2);
+}
+
+#endif
