@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BUILD ?= build
 MARCH ?= native
 
-.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent clean molecule render
+.PHONY: deps build test lint lab lab-down bench-fib bench-fwd bench-agent bench-lab clean molecule render
 
 deps:
 	scripts/deps.sh
@@ -31,6 +31,10 @@ bench-fwd: build
 
 bench-agent: build
 	scripts/bench-agent.sh $(BUILD)
+
+# The lab with the full table: bring-up, convergence after a session reset (kernel and FIB), forwarding rate.
+bench-lab: deps
+	.venv/bin/python scripts/bench-lab.py $(BENCH_LAB_ARGS)
 
 # The provisioning roles on a Debian 12 container (docs/provisioning.md); minutes, so not part of `make test`.
 molecule: deps

@@ -19,6 +19,8 @@ from typing import Any
 PCI_ADDRESS = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 VDEV = re.compile(r"^net_[a-z_]+[0-9]+(,[A-Za-z0-9_]+=[^,]+)*$")
 IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+# A name under /run/netns, as `ip netns add` takes it.
+NETNS = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$")
 MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 POLICY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,63}$")
 DRIVERS = ("auto", "vfio-pci", "mlx5", "none")
@@ -523,6 +525,11 @@ def inventory_errors(
         c.integer(site["hayate_cpu_os_cores_per_socket"], "hayate_cpu_os_cores_per_socket", 0, 8)
     for i, arg in enumerate(c.sequence(site.get("hayate_eal_args"), "hayate_eal_args")):
         c.string(arg, f"hayate_eal_args[{i}]")
+    for key in ("hayate_netns", "hayate_ports_netns"):
+        if site.get(key):
+            c.string(site[key], key, NETNS, "a network namespace name (letters, digits, _ . -; no '/')")
+    if site.get("hayate_ports_netns") and site.get("hayate_ports_netns") == site.get("hayate_netns"):
+        c.error("hayate_ports_netns", "must differ from hayate_netns: the router's kernel would see the wire")
     _, route_maps = _policies(c, site)
     _bgp(c, site.get("hayate_bgp"), route_maps, ports)
     _ospf(c, site.get("hayate_ospf"), "hayate_ospf", ports, route_maps)

@@ -15,7 +15,7 @@ import yaml  # type: ignore[import-untyped]
 
 from .conftest import ROOT, BuiltImage
 from .frames import parse_udp_frame, udp_frame
-from .test_image_boot import BOOT_TIMEOUT, guest_ifname
+from .test_image_boot import BOOT_TIMEOUT, MEMORY_MB, guest_ifname
 from .vm import Vm, boot
 
 pytestmark = pytest.mark.skipif(
@@ -56,11 +56,18 @@ def full_disk(
 def lab_inventory(vm: Vm, ssh_key: Path, path: Path) -> Path:
     """inventory/lab's router settings, with the guest's virtio ports as the three af_packet ports."""
     settings = yaml.safe_load((ROOT / "inventory/lab/group_vars/routers/main.yml").read_text())
+    # The guest's own namespace holds the ports and the router (the lab keeps them in namespaces of its own).
     settings["hayate_netns"] = ""
+    settings["hayate_ports_netns"] = ""
     settings["hayate_topology_local"] = False
+    # The lab machine has no systemd and starts nothing; the image boots with systemd, which runs the router.
+    settings["hayate_service_manager"] = "systemd"
     # A small guest: 2 MiB pages, 256 of them, instead of the plan for a full table.
     settings["tuning_hugepage_size"] = "2M"
     settings["tuning_hugepages"] = {0: 256}
+    # The forwarder the image built (roles/image: image_dataplane_march), so that site.yml does not compile it
+    # again inside a TCG guest; a router would build its own (dataplane_march: native).
+    settings["dataplane_march"] = "x86-64-v3"
     for port, nic in zip(settings["hayate_ports"], vm.nics, strict=True):
         port["device"] = f"{port['device'].split(',')[0]},iface={guest_ifname(vm, nic.mac)}"
     inventory = {
@@ -83,11 +90,22 @@ def lab_inventory(vm: Vm, ssh_key: Path, path: Path) -> Path:
     return path
 
 
+def service_logs(vm: Vm) -> str:
+    """The state and the last journal lines of the router's services, for failure messages."""
+    units = " ".join(f"{s}.service" for s in SERVICES)
+    proc = vm.ssh(
+        f"systemctl --no-pager --lines=0 status {units}; journalctl --no-pager -b -n 60 "
+        + " ".join(f"-u {s}.service" for s in SERVICES),
+        check=False,
+    )
+    return proc.stdout[-4000:]
+
+
 @pytest.fixture(scope="module")
 def router(full_disk: Path, ssh_key: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vm]:
     """The booted image after site.yml and a reboot."""
     work = tmp_path_factory.mktemp("router")
-    with boot(full_disk, work, ssh_key, firmware="uefi", nics=3, memory_mb=4096) as vm:
+    with boot(full_disk, work, ssh_key, firmware="uefi", nics=3, memory_mb=MEMORY_MB) as vm:
         vm.wait_ssh(BOOT_TIMEOUT)
         inventory = lab_inventory(vm, ssh_key, work / "inventory.yml")
         proc = subprocess.run(
@@ -104,9 +122,13 @@ def router(full_disk: Path, ssh_key: Path, tmp_path_factory: pytest.TempPathFact
             timeout=3600,
         )
         (work / "site.log").write_text(proc.stdout + proc.stderr)
-        assert proc.returncode == 0, f"site.yml failed on the image:\n{(proc.stdout + proc.stderr)[-4000:]}"
+        assert (
+            proc.returncode == 0
+        ), f"site.yml failed on the image:\n{(proc.stdout + proc.stderr)[-3000:]}\n{service_logs(vm)}"
         vm.ssh("systemctl reboot", check=False)
         vm.wait_ssh(BOOT_TIMEOUT)
+        # SSH answers before the boot is over: the agent takes about a minute to start under TCG.
+        vm.ssh("systemctl is-system-running --wait", check=False, timeout=BOOT_TIMEOUT)
         yield vm
         vm.ssh("systemctl poweroff", check=False)
         vm.wait_exit(180)
@@ -122,7 +144,8 @@ def test_kernel_command_line_and_hugepages_took_effect(router: Vm) -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_router_services_run_after_reboot(router: Vm, service: str) -> None:
-    assert router.ssh(f"systemctl is-active {service}", check=False).stdout.strip() == "active"
+    state = router.ssh(f"systemctl is-active {service}", check=False).stdout.strip()
+    assert state == "active", service_logs(router)
 
 
 def test_frame_crosses_the_forwarder_between_two_ports(router: Vm) -> None:

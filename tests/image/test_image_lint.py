@@ -6,7 +6,7 @@ import subprocess
 
 from .conftest import ROOT
 
-PATHS = ["playbooks/image.yml", "roles/image", "roles/image_os"]
+PATHS = ["playbooks/image.yml", "roles/image", "roles/image_os", "molecule/image-vm"]
 
 
 def test_yamllint_is_clean() -> None:

@@ -114,6 +114,8 @@ CASES: list[tuple[str, Any, str]] = [
     ),
     ("hayate_cpu_shared_lcores", "yes", "hayate_cpu_shared_lcores: must be true or false"),
     ("hayate_route_source", "bgp", "hayate_route_source: must be one of netlink, fpm"),
+    ("hayate_ports_netns", "../wire", "hayate_ports_netns: must be a network namespace name"),
+    ("hayate_netns", "..", "hayate_netns: must be a network namespace name"),
     ("hayate_ports", "core1", "hayate_ports: must be a list, got str"),
 ]
 

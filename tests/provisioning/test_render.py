@@ -146,6 +146,15 @@ def test_example_frr_conf_carries_the_inventory(rendered: dict[str, Path]) -> No
     assert "fpm address" not in frr  # netlink is the example's route source
 
 
+def test_members_of_a_peer_group_with_a_remote_as_take_the_groups(rendered: dict[str, Path]) -> None:
+    """bgpd refuses a member's own remote-as when its group has one (frr-reload.py then fails on a router:
+    seen in the image's VM scenario); the lab's groups say `external`, its neighbours their AS."""
+    lines = (rendered["lab"] / "frr.conf").read_text().splitlines()
+    assert " neighbor UPSTREAM remote-as external" in lines
+    assert " neighbor 100.64.1.2 peer-group UPSTREAM" in lines
+    assert not [line for line in lines if line.startswith(" neighbor 100.64.1.2 remote-as")]
+
+
 def test_fpm_route_source_loads_the_fpm_module_and_address(tmp_path: Path) -> None:
     result = run_playbook(
         [
@@ -177,6 +186,12 @@ def test_lab_shares_one_forwarder_lcore_and_runs_in_its_namespace(rendered: dict
     assert polled == {(f"p{i}", q) for i in range(3) for q in range(pairs)}
     for unit in ("hayate-fwd.service", "hayate-agent.service"):
         assert "NetworkNamespacePath=/run/netns/hylab-router" in (rendered["lab"] / unit).read_text()
+    # The wire ends live in a namespace of their own, so the router's kernel sees only the taps.
+    assert config["ports_netns"] == "hylab-wire"
+
+
+def test_ports_netns_is_left_out_where_the_inventory_sets_none(rendered: dict[str, Path]) -> None:
+    assert "ports_netns" not in load(rendered["example"], "hayate.json")
 
 
 def test_config_overrides_change_a_key_without_a_new_template(tmp_path: Path) -> None:

@@ -15,8 +15,18 @@ options:
     type: list
     elements: str
     required: true
+  sysctls:
+    description:
+      - Kernel settings per namespace, each C({ns, name, value}), applied before the veths are made (so that
+        C(net.ipv6.conf.default.*) reaches them).
+    type: list
+    elements: dict
+    default: []
   veths:
-    description: Veth pairs, each C({name, ns, peer, peer_ns, mtu}); both ends are brought up.
+    description:
+      - Veth pairs, each C({name, ns, peer, peer_ns, mtu, tx_checksum}); both ends are brought up.
+      - C(tx_checksum=false) turns TX checksum offload off on both ends (C(ethtool -K DEV tx off)) - a veth
+        otherwise hands on packets whose checksum nobody fills in when they cross af_packet or a tap.
     type: list
     elements: dict
     default: []
@@ -66,6 +76,32 @@ class Net:
             return {}
         return {link["ifname"]: link for link in json.loads(self.ip("-j", "link", "show", ns=ns) or "[]")}
 
+    def nsexec(self, ns: str, *args: str) -> str:
+        cmd = ["ip", "netns", "exec", ns, *args]
+        rc, out, err = self.module.run_command(cmd)
+        if rc != 0:
+            self.module.fail_json(msg=f"{' '.join(cmd)}: {err.strip()}", rc=rc)
+        return str(out)
+
+    def sysctl(self, ns: str, name: str, value: str) -> None:
+        if not os.path.exists(f"/run/netns/{ns}"):  # check mode: the namespace is not made
+            self.changed = True
+            return
+        if self.nsexec(ns, "sysctl", "-n", name).strip() != value:
+            self.changed = True
+            if not self.module.check_mode:
+                self.nsexec(ns, "sysctl", "-qw", f"{name}={value}")
+
+    def tx_checksum_off(self, ns: str, dev: str) -> None:
+        if not os.path.exists(f"/run/netns/{ns}"):
+            self.changed = True
+            return
+        shown = self.nsexec(ns, "ethtool", "-k", dev)
+        if "tx-checksumming: off" not in shown:
+            self.changed = True
+            if not self.module.check_mode:
+                self.nsexec(ns, "ethtool", "-K", dev, "tx", "off")
+
     def addrs(self, ns: str, dev: str) -> set[str]:
         data = json.loads(self.ip("-j", "addr", "show", "dev", dev, ns=ns) or "[]")
         return {f"{a['local']}/{a['prefixlen']}" for link in data for a in link.get("addr_info", [])}
@@ -76,6 +112,8 @@ def present(net: Net, p: dict[str, Any]) -> None:
         if not os.path.exists(f"/run/netns/{ns}"):
             net.change("netns", "add", ns)
             net.change("link", "set", "lo", "up", ns=ns)
+    for s in p["sysctls"]:
+        net.sysctl(s["ns"], s["name"], str(s["value"]))
     for v in p["veths"]:
         if v["name"] not in net.links(v["ns"]):
             if v["peer"] in net.links(v["peer_ns"]):  # half a pair left behind: remove it first
@@ -88,6 +126,8 @@ def present(net: Net, p: dict[str, Any]) -> None:
                 net.change("link", "set", dev, "mtu", str(v["mtu"]), ns=ns)
             if "UP" not in link.get("flags", []):
                 net.change("link", "set", dev, "up", ns=ns)
+            if v.get("tx_checksum", True) is False and link:  # (check mode: not made yet)
+                net.tx_checksum_off(ns, dev)
     for a in p["addresses"]:
         iface = ipaddress.ip_interface(a["address"])
         if net.module.check_mode and a["dev"] not in net.links(a["ns"]):
@@ -118,6 +158,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "namespaces": {"type": "list", "elements": "str", "required": True},
+            "sysctls": {"type": "list", "elements": "dict", "default": []},
             "veths": {"type": "list", "elements": "dict", "default": []},
             "addresses": {"type": "list", "elements": "dict", "default": []},
             "routes": {"type": "list", "elements": "dict", "default": []},
