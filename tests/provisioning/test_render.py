@@ -188,6 +188,9 @@ def test_lab_shares_one_forwarder_lcore_and_runs_in_its_namespace(rendered: dict
         assert "NetworkNamespacePath=/run/netns/hylab-router" in (rendered["lab"] / unit).read_text()
     # The wire ends live in a namespace of their own, so the router's kernel sees only the taps.
     assert config["ports_netns"] == "hylab-wire"
+    # A freshly booted image has no configuration yet: the unit waits for site.yml rather than fail in a loop.
+    unit = (rendered["lab"] / "hayate-fwd.service").read_text()
+    assert "ConditionPathExists=/etc/hayate/hayate.json" in unit
 
 
 def test_ports_netns_is_left_out_where_the_inventory_sets_none(rendered: dict[str, Path]) -> None:
