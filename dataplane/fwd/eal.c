@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "fwd.h"
 
 #define MAX_ARGS (HY_MAX_EAL_ARGS + 4 * HY_MAX_PORTS + 16)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* EAL start-up, and the ports' network namespace (config ports_netns).  net_af_packet and net_af_xdp open their sockets and
- * make their interface ioctls (MTU, promiscuous mode) by interface name in the calling thread's namespace,
- * so the main thread enters that namespace to probe, configure, start and stop the ports, and returns to
- * its own, where the taps live, for everything else. */
+/* EAL start-up, and the ports' network namespace (config ports_netns).  net_af_packet and net_af_xdp open
+ * their sockets and make their interface ioctls (MTU, promiscuous mode) by interface name in the calling
+ * thread's namespace, so the main thread enters that namespace to probe, configure, start and stop the ports,
+ * and returns to its own, where the taps live, for everything else. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
