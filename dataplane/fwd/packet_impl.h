@@ -179,23 +179,23 @@ static inline void hy_pkt_parse_inline(const uint8_t *frame, uint32_t len, const
 		hy_verdict(pkt, HY_V_PUNT, pkt->verdict == HY_V_PUNT ? pkt->reason : HY_PUNT_MULTICAST);
 }
 
-/* RFC 1624, eqn. 3 on the 16-bit word holding TTL and protocol: m becomes m' = m - 0x100 and
- * HC' = ~(~HC + ~m + m'), all in one's complement; 16-bit loads and stores, no byte shuffling. */
+/* RFC 1624, eqn. 3 on the 16-bit word holding TTL and protocol: m' is m with the TTL one less and
+ * HC' = ~(~HC + ~m + m'), all in one's complement.  A one's-complement sum does not depend on byte order
+ * (RFC 1071), so the words are used as they lie in the packet, with no byte swaps. */
 static inline void hy_ipv4_ttl_decrement_inline(uint8_t *ip)
 {
-	uint16_t m, hc, m2;
+	uint16_t m, m2, hc;
 	uint32_t sum;
 
 	memcpy(&m, ip + 8, 2);
 	memcpy(&hc, ip + 10, 2);
-	m = rte_be_to_cpu_16(m);
-	hc = rte_be_to_cpu_16(hc);
-	m2 = (uint16_t)(m - 0x100);
+	/* The TTL is the word's first byte (callers forward only TTL >= 2: no borrow).  Computed, not
+	 * stored and reloaded: a 16-bit load of a byte just stored would wait for the store. */
+	m2 = (uint16_t)(m - rte_cpu_to_be_16(0x0100));
 	sum = (uint32_t)(uint16_t)~hc + (uint16_t)~m + m2;
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	m2 = rte_cpu_to_be_16(m2);
-	hc = rte_cpu_to_be_16((uint16_t)~sum);
+	hc = (uint16_t)~sum;
 	memcpy(ip + 8, &m2, 2);
 	memcpy(ip + 10, &hc, 2);
 }

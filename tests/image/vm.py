@@ -160,6 +160,35 @@ class Vm:
     def wait_exit(self, timeout: float) -> None:
         self.process.wait(timeout=timeout)
 
+    def boot_id(self) -> str | None:
+        """The guest kernel's boot ID, or None while SSH does not answer."""
+        try:
+            proc = self.ssh("cat /proc/sys/kernel/random/boot_id", timeout=15, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    def reboot(self, timeout: float) -> str:
+        """Reboot and wait for the new boot to finish; returns systemd's final state (running or degraded).
+
+        SSH keeps answering for a moment after `systemctl reboot` returns, so the wait is for a new boot ID,
+        not for SSH alone.
+        """
+        before = self.boot_id()
+        self.ssh("systemctl reboot", check=False)
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.process.poll() is not None:
+                break
+            now = self.boot_id()
+            if now is not None and now != before:
+                left = max(30.0, timeout - (time.monotonic() - start))
+                state = self.ssh("systemctl is-system-running --wait", check=False, timeout=left)
+                return state.stdout.strip()
+            time.sleep(2)
+        tail = self.serial_log.read_text(errors="replace")[-3000:] if self.serial_log.exists() else ""
+        raise AssertionError(f"the guest did not come back within {timeout:.0f} s; serial console:\n{tail}")
+
 
 @contextmanager
 def boot(
