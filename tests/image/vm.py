@@ -169,12 +169,13 @@ class Vm:
         return proc.stdout.strip() if proc.returncode == 0 else None
 
     def reboot(self, timeout: float) -> str:
-        """Reboot and wait for the new boot to finish; returns systemd's final state (running or degraded).
+        """Reboot and wait for the new boot to finish; returns systemd's state at its end.
 
         SSH keeps answering for a moment after `systemctl reboot` returns, so the wait is for a new boot ID,
         not for SSH alone.
         """
         before = self.boot_id()
+        assert before is not None, "no SSH to the guest before its reboot"
         self.ssh("systemctl reboot", check=False)
         start = time.monotonic()
         while time.monotonic() - start < timeout:
