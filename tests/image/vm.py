@@ -154,8 +154,13 @@ class Vm:
             except subprocess.TimeoutExpired:
                 pass
             time.sleep(2)
-        tail = self.serial_log.read_text(errors="replace")[-3000:] if self.serial_log.exists() else ""
-        raise AssertionError(f"no SSH to the guest within {timeout:.0f} s; serial console ends with:\n{tail}")
+        raise AssertionError(
+            f"no SSH to the guest within {timeout:.0f} s; serial console ends with:\n{self.serial_tail()}"
+        )
+
+    def serial_tail(self) -> str:
+        """The end of the guest's serial console, for failure messages."""
+        return self.serial_log.read_text(errors="replace")[-3000:] if self.serial_log.exists() else ""
 
     def wait_exit(self, timeout: float) -> None:
         self.process.wait(timeout=timeout)
@@ -187,8 +192,9 @@ class Vm:
                 state = self.ssh("systemctl is-system-running --wait", check=False, timeout=left)
                 return state.stdout.strip()
             time.sleep(2)
-        tail = self.serial_log.read_text(errors="replace")[-3000:] if self.serial_log.exists() else ""
-        raise AssertionError(f"the guest did not come back within {timeout:.0f} s; serial console:\n{tail}")
+        raise AssertionError(
+            f"the guest did not come back within {timeout:.0f} s; serial console:\n{self.serial_tail()}"
+        )
 
 
 @contextmanager
