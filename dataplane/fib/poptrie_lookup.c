@@ -42,19 +42,40 @@ uint32_t pt_lookup4(const struct pt_root *rt, uint32_t addr)
 	}
 }
 
-
-static inline hy_key key6(const uint8_t addr[16])
-{
+/*
+ * IPv6 keys as two 64-bit halves, host order.  The 6-bit slot at bit offset
+ * off comes from the half that holds it: a 128-bit shift by a variable count
+ * costs about eight instructions with its carry between halves, and a walk
+ * takes up to seven of them per address.  off is the same for every address
+ * of a burst round, so the branches predict.
+ */
+struct key6 {
 	uint64_t hi, lo;
-	__builtin_memcpy(&hi, addr, 8);
-	__builtin_memcpy(&lo, addr + 8, 8);
-	return ((hy_key)rte_be_to_cpu_64(hi) << 64) | rte_be_to_cpu_64(lo);
+};
+
+static inline struct key6 key6(const uint8_t addr[16])
+{
+	struct key6 k;
+	__builtin_memcpy(&k.hi, addr, 8);
+	__builtin_memcpy(&k.lo, addr + 8, 8);
+	k.hi = rte_be_to_cpu_64(k.hi);
+	k.lo = rte_be_to_cpu_64(k.lo);
+	return k;
 }
 
-static inline uint32_t walk6(const struct pt_root *rt, const struct pt_node *n, hy_key key, unsigned off)
+static inline unsigned slot6(struct key6 k, unsigned off)
+{
+	if (off <= 58)
+		return (unsigned)((k.hi << off) >> 58);
+	if (off >= 64)
+		return (unsigned)((k.lo << (off - 64)) >> 58);
+	return (unsigned)(((k.hi << off) | (k.lo >> (64 - off))) >> 58);
+}
+
+static inline uint32_t walk6(const struct pt_root *rt, const struct pt_node *n, struct key6 key, unsigned off)
 {
 	for (;;) {
-		unsigned v = (unsigned)((key << off) >> 122);
+		unsigned v = slot6(key, off);
 		uint64_t upto = (2ULL << v) - 1;
 		if (n->vector & (1ULL << v)) {
 			n = &rt->nodes[n->base_node + popcnt(n->vector & upto) - 1];
@@ -67,8 +88,8 @@ static inline uint32_t walk6(const struct pt_root *rt, const struct pt_node *n, 
 
 uint32_t pt_lookup6(const struct pt_root *rt, unsigned dir_bits, const uint8_t addr[16])
 {
-	hy_key key = key6(addr);
-	uint32_t e = dir_load(rt, (uint32_t)(key >> (128 - dir_bits)));
+	struct key6 key = key6(addr);
+	uint32_t e = dir_load(rt, (uint32_t)(key.hi >> (64 - dir_bits)));
 	if (e & PT_LEAF)
 		return e & ~PT_LEAF;
 	return walk6(rt, &rt->nodes[e], key, dir_bits);
@@ -127,16 +148,16 @@ void pt_lookup4_burst(const struct pt_root *rt, const uint32_t *addrs, uint32_t 
 
 static void burst6(const struct pt_root *rt, unsigned s, const uint8_t (*addrs)[16], uint32_t *nhs, unsigned n)
 {
-	hy_key keys[BURST];
+	struct key6 keys[BURST];
 	uint32_t cur[BURST];
 	uint8_t active[BURST], leafy[BURST];
 	unsigned n_active = 0, n_leafy = 0;
 	for (unsigned i = 0; i < n; i++) {
 		keys[i] = key6(addrs[i]);
-		rte_prefetch0(&rt->dir[(uint32_t)(keys[i] >> (128 - s))]);
+		rte_prefetch0(&rt->dir[(uint32_t)(keys[i].hi >> (64 - s))]);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t e = dir_load(rt, (uint32_t)(keys[i] >> (128 - s)));
+		uint32_t e = dir_load(rt, (uint32_t)(keys[i].hi >> (64 - s)));
 		if (e & PT_LEAF) {
 			nhs[i] = e & ~PT_LEAF;
 		} else {
@@ -150,7 +171,7 @@ static void burst6(const struct pt_root *rt, unsigned s, const uint8_t (*addrs)[
 		for (unsigned k = 0; k < n_active; k++) {
 			unsigned i = active[k];
 			const struct pt_node *nd = &rt->nodes[cur[i]];
-			unsigned v = (unsigned)((keys[i] << off) >> 122);
+			unsigned v = slot6(keys[i], off);
 			uint64_t upto = (2ULL << v) - 1;
 			if (nd->vector & (1ULL << v)) {
 				cur[i] = nd->base_node + popcnt(nd->vector & upto) - 1;
