@@ -18,8 +18,10 @@
 #                   DPDK, meson or a compiler: hayate-fwd, l3fwd and testpmd come from it, with their libraries,
 #                   and the table too where HAYATE_DATA names none.
 #   SCALING_NO_HUGE=1  run without hugepages (--no-huge) even where they could be reserved.
-#   SCALING_STARTS  starts of each engine per lcore count (default 1): a VM's figures can differ from one start
-#                   to the next far more than between the windows of one start.
+#   SCALING_STARTS  rounds: starts of each engine per lcore count (default 1), counts and engines taking turns
+#                   within a round; a VM's figures can differ from one start to the next far more than between
+#                   the windows of one start, and the report gives each round's ratios.
+#   SCALING_ENGINES engines to measure (default testpmd-io,hayate,l3fwd-fib; run.py --engines names them all)
 # The table lives outside the repository (../shared/data): on a machine that gets only the working tree, copy
 # ../shared/data/rib4.txt.gz to out/data/ (ignored by git) and carry out/data with it; a bundle holds it.
 # Anything missing (DPDK, meson, the table, root, hugepages) is listed at once, in the results file too.
@@ -134,6 +136,7 @@ if [ -z "$counts" ]; then
 fi
 engines=hayate,l3fwd-fib
 command -v dpdk-testpmd >/dev/null && engines=testpmd-io,$engines
+engines=${SCALING_ENGINES:-$engines}
 frames=65536
 say "lcores $counts; engines $engines; table $data/rib4.txt.gz"
 

@@ -115,7 +115,7 @@ def test_a_bad_table_line_is_named(tmp_path: Path) -> None:
 
 
 def result(engine: str, lcores: int, mpps: float, cpu: float = 1.0) -> object:
-    return run.Result("64", lcores, engine, [run.Window(mpps, cpu)])
+    return run.Result("64", lcores, engine, [run.Window(mpps, cpu, [mpps / lcores] * lcores)])
 
 
 def test_ratios_compare_hayate_with_the_better_l3fwd_and_scaling_per_lcore() -> None:
@@ -147,3 +147,15 @@ def test_a_baseline_build_is_compared_with_hayate_and_left_out_of_the_targets() 
     # The baseline is no l3fwd: hayate is still compared with l3fwd-fib alone.
     assert ratios["64 1 lcore(s): hayate / better l3fwd"].wall == pytest.approx(30 / 25)
     assert "hayate-base" in run.ENGINES and "hayate-base" in run.report(results, {})
+
+
+def test_each_round_gives_its_own_scaling_ratio_and_the_lcore_spread_shows_slow_cpus() -> None:
+    one = run.Result("64", 1, "hayate", [run.Window(10.0, 1.0, [10.0])], start_mpps=[10.0, 20.0, 10.0])
+    # Round 2: one vCPU ran at half speed; the lcores of one start do the same work, so it shows.
+    slow = run.Window(15.0, 1.0, [10.0, 5.0])
+    two = run.Result("64", 2, "hayate", [slow], start_mpps=[19.0, 30.0, 18.0])
+    assert slow.lcore_spread == pytest.approx(0.5) and two.lcore_spread == pytest.approx(0.5)
+    [line] = run.round_lines([one, two])
+    assert "2/1: median  1.80x, rounds 1.90 1.50 1.80" in line
+    # A count measured once, or a different number of times than the base, gives no round ratios.
+    assert run.round_lines([one, run.Result("64", 2, "hayate", [slow], start_mpps=[19.0])]) == []

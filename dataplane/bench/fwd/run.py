@@ -113,6 +113,9 @@ class Telemetry:
     def tx_packets(self, ports: Sequence[int]) -> int:
         return sum(int(self.query(f"/ethdev/stats,{port}")["opackets"]) for port in ports)
 
+    def rx_packets(self, ports: Sequence[int]) -> list[int]:
+        return [int(self.query(f"/ethdev/stats,{port}")["ipackets"]) for port in ports]
+
     def close(self) -> None:
         self.sock.close()
 
@@ -152,6 +155,11 @@ class Engine:
 
     def counter(self) -> int:
         """Packets sent to the null port(s) since start."""
+        raise NotImplementedError
+
+    def lcore_packets(self) -> list[int]:
+        """Packets received on each forwarding lcore's pcap port since start, in lcore order: a machine whose
+        CPUs run at different speeds shows as a spread between lcores doing the same work."""
         raise NotImplementedError
 
     def sample(self) -> int:
@@ -265,6 +273,10 @@ class TestpmdIo(Engine):
         assert self.telemetry is not None
         return self.telemetry.tx_packets([2 * i + 1 for i in range(self.setup.lcores)])
 
+    def lcore_packets(self) -> list[int]:
+        assert self.telemetry is not None
+        return self.telemetry.rx_packets([2 * i for i in range(self.setup.lcores)])
+
     def prepare(self, deadline: float) -> None:
         self.connect_telemetry(deadline)
 
@@ -312,6 +324,10 @@ class L3fwd(Engine):
     def counter(self) -> int:
         assert self.telemetry is not None
         return self.telemetry.tx_packets([0])
+
+    def lcore_packets(self) -> list[int]:
+        assert self.telemetry is not None
+        return self.telemetry.rx_packets([i + 1 for i in range(self.setup.lcores)])
 
     def prepare(self, deadline: float) -> None:
         self.connect_telemetry(deadline)
@@ -403,7 +419,11 @@ class Hayate(Engine):
         print(f"    hayate: {applied} routes in {time.monotonic() - started:.2f} s", file=sys.stderr)
 
     def counter(self) -> int:
-        return port_tx_packets(self.client.stats(), self.null_name)
+        return port_counter(self.client.stats(), self.null_name, "tx_packets")
+
+    def lcore_packets(self) -> list[int]:
+        stats = self.client.stats()
+        return [port_counter(stats, f"pcap{i}", "rx_packets") for i in range(self.setup.lcores)]
 
     def diagnostics(self) -> Any:
         return self.client.stats() if self.client is not None else None
@@ -434,12 +454,12 @@ def route_keys(path: Path, family: int) -> Iterator[tuple[int, int, bytes]]:
             yield family, int(depth), socket.inet_pton(af, addr) + pad
 
 
-def port_tx_packets(stats: dict[str, Any], name: str) -> int:
-    """The transmitted-packets counter of one port in hayate-fwd's STATS reply (ports[].tx_packets)."""
+def port_counter(stats: dict[str, Any], name: str, counter: str) -> int:
+    """One counter of one port in hayate-fwd's STATS reply (ports[].tx_packets, ports[].rx_packets)."""
     for port in stats.get("ports", []):
-        if isinstance(port, dict) and port.get("name") == name and isinstance(port.get("tx_packets"), int):
-            return int(port["tx_packets"])
-    raise BenchError(f"hayate: STATS has no ports[].tx_packets for port {name}: {json.dumps(stats)[:400]}")
+        if isinstance(port, dict) and port.get("name") == name and isinstance(port.get(counter), int):
+            return int(port[counter])
+    raise BenchError(f"hayate: STATS has no ports[].{counter} for port {name}: {json.dumps(stats)[:400]}")
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -453,6 +473,13 @@ def tail(path: Path, lines: int = 15) -> str:
 class Window:
     mpps: float  # packets out of the null port(s) per second of wall time
     cpu: float  # CPU time the forwarding lcores got, as a share of (wall time x lcores)
+    lcore_mpps: list[float]  # packets received per second by each forwarding lcore
+
+    @property
+    def lcore_spread(self) -> float:
+        """Slowest lcore / fastest: 1.00 where every lcore's CPU runs at one speed (they do the same work)."""
+        fastest = max(self.lcore_mpps, default=0.0)
+        return min(self.lcore_mpps) / fastest if fastest > 0 else 0.0
 
     @property
     def per_cpu(self) -> float:
@@ -487,12 +514,21 @@ def measure(
             raise BenchError(f"{engine.name}: found {len(tids)} forwarding threads, expected {lcores}")
         out = []
         before = engine.diagnostics()
-        count, cpu, at = engine.sample(), engine.cpu_seconds(tids), time.monotonic()
+        count, per_lcore = engine.sample(), engine.lcore_packets()
+        cpu, at = engine.cpu_seconds(tids), time.monotonic()
         for _ in range(windows):
             time.sleep(window)
-            count2, cpu2, at2 = engine.sample(), engine.cpu_seconds(tids), time.monotonic()
-            out.append(Window((count2 - count) / (at2 - at) / 1e6, (cpu2 - cpu) / ((at2 - at) * lcores)))
-            count, cpu, at = count2, cpu2, at2
+            count2, per_lcore2 = engine.sample(), engine.lcore_packets()
+            cpu2, at2 = engine.cpu_seconds(tids), time.monotonic()
+            seconds = at2 - at
+            out.append(
+                Window(
+                    (count2 - count) / seconds / 1e6,
+                    (cpu2 - cpu) / (seconds * lcores),
+                    [(b - a) / seconds / 1e6 for a, b in zip(per_lcore, per_lcore2, strict=True)],
+                )
+            )
+            count, per_lcore, cpu, at = count2, per_lcore2, cpu2, at2
         engine.alive()
         with contextlib.suppress(OSError, ValueError, KeyError):
             # Counters at the start and the end of the measurement: drops in between show in their difference.
@@ -512,6 +548,7 @@ class Result:
     lcores: int
     engine: str
     windows: list[Window]
+    start_mpps: list[float] = dataclasses.field(default_factory=list)  # each start's median, in round order
 
     @property
     def mpps(self) -> float:
@@ -524,6 +561,10 @@ class Result:
     @property
     def cpu(self) -> float:
         return statistics.median(w.cpu for w in self.windows)
+
+    @property
+    def lcore_spread(self) -> float:
+        return statistics.median(w.lcore_spread for w in self.windows)
 
     def value(self, metric: str) -> float:
         return self.per_cpu if metric == "per_cpu" else self.mpps
@@ -616,15 +657,17 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
         "Mpps: packets per second out of the null port(s), median of the windows (min..max beside it).",
         "cpu: share of wall time x lcores that the forwarding lcores were on a CPU; per-CPU: Mpps / cpu,",
         "what the lcores would do with their CPUs to themselves (other processes take time from them).",
+        "spread: slowest lcore's Mpps / fastest's (1.00: every CPU ran at one speed; the lcores do the same",
+        "work).",
         "",
         f"{'profile':>7} {'lcores':>6} {'engine':<14} {'Mpps':>7} {'min':>7} {'max':>7} {'cpu':>5} "
-        f"{'per-CPU':>8}",
+        f"{'per-CPU':>8} {'spread':>6}",
     ]
     for r in sorted(results, key=lambda r: (r.profile, r.lcores, ENGINES.index(r.engine))):
         lines.append(
             f"{r.profile:>7} {r.lcores:>6} {r.engine:<14} {r.mpps:7.2f} "
             f"{min(w.mpps for w in r.windows):7.2f} "
-            f"{max(w.mpps for w in r.windows):7.2f} {r.cpu:5.2f} {r.per_cpu:8.2f}"
+            f"{max(w.mpps for w in r.windows):7.2f} {r.cpu:5.2f} {r.per_cpu:8.2f} {r.lcore_spread:6.2f}"
         )
     lines += ["", f"{'ratio':<58} {'Mpps':>6} {'per-CPU':>8}  target"]
     for ratio in ratio_lines(results):
@@ -635,22 +678,45 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
                 met[0] = "n/a (shared CPUs)"
             verdict = f">= {ratio.target:.2f}: {met[0]} / {met[1]}"
         lines.append(f"{ratio.what:<58} {ratio.wall:6.3f} {ratio.per_cpu:8.3f}  {verdict}")
+    rounds = round_lines(results)
+    if rounds:
+        lines += ["", "lcores against the fewest, round by round (each start's median; counts took turns):"]
+        lines += rounds
     for what, why in failed.items():
         lines.append(f"FAILED {what}: {why}")
     return "\n".join(lines)
 
 
+def round_lines(results: list[Result]) -> list[str]:
+    """n lcores / the fewest, per round, for every engine measured more than once at both counts: on a VM
+    whose CPUs change speed between starts, the spread of these says how far one ratio can be trusted."""
+    by = {(r.profile, r.lcores, r.engine): r for r in results}
+    lines = []
+    for profile, n, engine in sorted(by, key=lambda k: (k[0], ENGINES.index(k[2]), k[1])):
+        counts = sorted(c for p, c, e in by if p == profile and e == engine)
+        base = by[(profile, counts[0], engine)]
+        result = by[(profile, n, engine)]
+        if n == counts[0] or len(result.start_mpps) < 2 or len(result.start_mpps) != len(base.start_mpps):
+            continue
+        ratios = [a / b for a, b in zip(result.start_mpps, base.start_mpps, strict=True) if b > 0]
+        lines.append(
+            f"{profile:>4} {engine:<14} {n:>2}/{counts[0]}: median {statistics.median(ratios):5.2f}x, rounds "
+            + " ".join(f"{x:.2f}" for x in ratios)
+        )
+    return lines
+
+
 def markdown(results: list[Result]) -> str:
     """The figures and ratios as the Markdown tables of docs/benchmarks.md."""
     lines = [
-        "| profile | lcores | engine | Mpps | min..max | cpu | per-CPU Mpps |",
-        "|---|---|---|---|---|---|---|",
+        "| profile | lcores | engine | Mpps | min..max | cpu | per-CPU Mpps | lcore spread |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(results, key=lambda r: (r.profile, r.lcores, ENGINES.index(r.engine))):
         lo, hi = min(w.mpps for w in r.windows), max(w.mpps for w in r.windows)
         lines.append(
             f"| {r.profile} | {r.lcores} | {r.engine} | {r.mpps:.2f} | {lo:.2f}..{hi:.2f} | {r.cpu:.2f} "
-            f"| {r.per_cpu:.2f} |"
+            f"| {r.per_cpu:.2f} | {r.lcore_spread:.2f} |"
         )
     lines += ["", "| ratio | Mpps | per-CPU | target |", "|---|---|---|---|"]
     for ratio in ratio_lines(results):
@@ -831,12 +897,13 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    for profile in args.profiles:
-        for n in args.lcores:
-            if n not in args.profile_lcores.get(profile, {n}):
-                continue
-            for start in range(args.starts):
-                # Engines take turns within each start so that slow drifts of a shared machine hit all alike.
+    # Rounds of every (profile, lcores, engine), engines and lcore counts taking turns within each round, so
+    # that slow drifts of a shared machine hit all alike and each round gives its own ratios.
+    for start in range(args.starts):
+        for profile in args.profiles:
+            for n in args.lcores:
+                if n not in args.profile_lcores.get(profile, {n}):
+                    continue
                 for engine_name in args.engines:
                     what = f"{profile} {n} {engine_name}"
                     setup = Setup(
@@ -861,16 +928,23 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"  {what}: FAILED: {err}", file=sys.stderr, flush=True)
                         failed.setdefault(what, (str(err).splitlines() or [repr(err)])[0])
                         continue
+                    per_lcore = zip(*(w.lcore_mpps for w in windows), strict=True)
+                    lcore_mpps = [statistics.median(lc) for lc in per_lcore]
                     print(
                         f"  {what} start {start + 1}: Mpps "
                         + " ".join(f"{w.mpps:.2f}" for w in windows)
                         + "; cpu "
-                        + " ".join(f"{w.cpu:.2f}" for w in windows),
+                        + " ".join(f"{w.cpu:.2f}" for w in windows)
+                        + "; per lcore "
+                        + " ".join(f"{m:.2f}" for m in lcore_mpps),
                         file=sys.stderr,
                         flush=True,
                     )
-                    key = (profile, n, engine_name)
-                    results.setdefault(key, Result(profile, n, engine_name, [])).windows.extend(windows)
+                    result = results.setdefault(
+                        (profile, n, engine_name), Result(profile, n, engine_name, [])
+                    )
+                    result.windows.extend(windows)
+                    result.start_mpps.append(statistics.median(w.mpps for w in windows))
                     write_results(args, results, failed)
     print(write_results(args, results, failed))
     return 1 if failed else 0
