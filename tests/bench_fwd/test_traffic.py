@@ -150,12 +150,16 @@ def test_a_baseline_build_is_compared_with_hayate_and_left_out_of_the_targets() 
 
 
 def test_each_round_gives_its_own_scaling_ratio_and_the_lcore_spread_shows_slow_cpus() -> None:
-    one = run.Result("64", 1, "hayate", [run.Window(10.0, 1.0, [10.0])], start_mpps=[10.0, 20.0, 10.0])
+    single = run.Window(10.0, 1.0, [10.0])
+    one = run.Result("64", 1, "hayate", [single], start_mpps={0: 10.0, 1: 20.0, 2: 10.0})
     # Round 2: one vCPU ran at half speed; the lcores of one start do the same work, so it shows.
     slow = run.Window(15.0, 1.0, [10.0, 5.0])
-    two = run.Result("64", 2, "hayate", [slow], start_mpps=[19.0, 30.0, 18.0])
+    two = run.Result("64", 2, "hayate", [slow], start_mpps={0: 19.0, 1: 30.0, 2: 18.0})
     assert slow.lcore_spread == pytest.approx(0.5) and two.lcore_spread == pytest.approx(0.5)
     [line] = run.round_lines([one, two])
     assert "2/1: median  1.80x, rounds 1.90 1.50 1.80" in line
-    # A count measured once, or a different number of times than the base, gives no round ratios.
-    assert run.round_lines([one, run.Result("64", 2, "hayate", [slow], start_mpps=[19.0])]) == []
+    # A round whose start failed at either count is left out, not paired with another round.
+    two.start_mpps.pop(1)
+    assert "2/1: median  1.85x, rounds 1.90 1.80" in run.round_lines([one, two])[0]
+    # Fewer than two rounds in common give no round ratios.
+    assert run.round_lines([one, run.Result("64", 2, "hayate", [slow], start_mpps={0: 19.0})]) == []

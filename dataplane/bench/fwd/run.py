@@ -548,7 +548,8 @@ class Result:
     lcores: int
     engine: str
     windows: list[Window]
-    start_mpps: list[float] = dataclasses.field(default_factory=list)  # each start's median, in round order
+    # Each round's median (round index: Mpps); a start that failed leaves its round out.
+    start_mpps: dict[int, float] = dataclasses.field(default_factory=dict)
 
     @property
     def mpps(self) -> float:
@@ -688,17 +689,18 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
 
 
 def round_lines(results: list[Result]) -> list[str]:
-    """n lcores / the fewest, per round, for every engine measured more than once at both counts: on a VM
-    whose CPUs change speed between starts, the spread of these says how far one ratio can be trusted."""
+    """n lcores / the fewest, per round, for every engine measured in at least two rounds at both counts: on a
+    VM whose CPUs change speed between starts, the spread of these says how far one ratio can be trusted."""
     by = {(r.profile, r.lcores, r.engine): r for r in results}
     lines = []
     for profile, n, engine in sorted(by, key=lambda k: (k[0], ENGINES.index(k[2]), k[1])):
         counts = sorted(c for p, c, e in by if p == profile and e == engine)
         base = by[(profile, counts[0], engine)]
         result = by[(profile, n, engine)]
-        if n == counts[0] or len(result.start_mpps) < 2 or len(result.start_mpps) != len(base.start_mpps):
+        rounds = sorted(result.start_mpps.keys() & base.start_mpps.keys())
+        ratios = [result.start_mpps[k] / base.start_mpps[k] for k in rounds if base.start_mpps[k] > 0]
+        if n == counts[0] or len(ratios) < 2:
             continue
-        ratios = [a / b for a, b in zip(result.start_mpps, base.start_mpps, strict=True) if b > 0]
         lines.append(
             f"{profile:>4} {engine:<14} {n:>2}/{counts[0]}: median {statistics.median(ratios):5.2f}x, rounds "
             + " ".join(f"{x:.2f}" for x in ratios)
@@ -944,7 +946,7 @@ def main(argv: list[str] | None = None) -> int:
                         (profile, n, engine_name), Result(profile, n, engine_name, [])
                     )
                     result.windows.extend(windows)
-                    result.start_mpps.append(statistics.median(w.mpps for w in windows))
+                    result.start_mpps[start] = statistics.median(w.mpps for w in windows)
                     write_results(args, results, failed)
     print(write_results(args, results, failed))
     return 1 if failed else 0
