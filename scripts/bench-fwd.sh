@@ -39,7 +39,7 @@ fi
 base=()
 if [ -n "${BENCH_FWD_BASE:-}" ]; then
 	[ -x "$BENCH_FWD_BASE/fwd/hayate-fwd" ] || { echo "bench-fwd: no $BENCH_FWD_BASE/fwd/hayate-fwd" >&2; exit 1; }
-	engines=$engines,hayate-base
+	[[ ",$engines," == *,hayate-base,* ]] || engines=$engines,hayate-base
 	base=(--hayate-base "$BENCH_FWD_BASE/fwd/hayate-fwd")
 fi
 python=$root/.venv/bin/python
