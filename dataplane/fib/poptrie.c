@@ -442,11 +442,10 @@ static int entry_value(struct poptrie *pt, uint32_t r, uint32_t nh, uint32_t *va
 	return 0;
 }
 
-static int rebuild_entry(struct poptrie *pt, uint32_t e)
+/* Direct-pointing entry e from route-store node r at depth s (nh: the longest match down to it). */
+static int set_entry(struct poptrie *pt, uint32_t e, uint32_t r, uint32_t nh)
 {
-	hy_key key = (hy_key)e << (128 - pt->s);
-	uint32_t nh, val;
-	uint32_t r = rib_descend(pt->rib, key, pt->s, &nh);
+	uint32_t val;
 	int rc = entry_value(pt, r, nh, &val);
 	if (rc < 0)
 		return rc;
@@ -456,6 +455,43 @@ static int rebuild_entry(struct poptrie *pt, uint32_t e)
 		retire_block(pt, true, old, 1);
 	}
 	put_dir(pt, e, val);
+	return 0;
+}
+
+static int rebuild_entry(struct poptrie *pt, uint32_t e)
+{
+	uint32_t nh;
+	uint32_t r = rib_descend(pt->rib, (hy_key)e << (128 - pt->s), pt->s, &nh);
+	return set_entry(pt, e, r, nh);
+}
+
+/*
+ * The entries under the prefix e of length depth <= s, whose route-store
+ * node is r (nh: the longest match down to it): one walk of the store below
+ * r, where a descent from the root per entry would cost s steps for each of
+ * up to 2^s entries.
+ */
+static int rebuild_entries(struct poptrie *pt, uint32_t r, unsigned depth, uint32_t e, uint32_t nh)
+{
+	const struct hy_rib *rib = pt->rib;
+	if (depth == pt->s)
+		return set_entry(pt, e, r, nh);
+	if (!rib_has_children(rib, r)) {
+		uint32_t n = 1u << (pt->s - depth);
+		for (uint32_t i = 0; i < n; i++) {
+			int rc = set_entry(pt, (e << (pt->s - depth)) + i, RIB_NIL, nh);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	for (unsigned b = 0; b < 2; b++) {
+		uint32_t c = rib->nodes[r].child[b];
+		uint32_t c_nh = c != RIB_NIL && rib->nodes[c].nh != 0 ? rib->nodes[c].nh : nh;
+		int rc = rebuild_entries(pt, c, depth + 1, (e << 1) | b, c_nh);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -548,14 +584,9 @@ static int update_one(struct poptrie *pt, hy_key key, unsigned len)
 	const unsigned s = pt->s;
 	uint32_t e = (uint32_t)(key >> (128 - s));
 	if (len <= s) {
-		uint32_t n = 1u << (s - len);
-		e &= ~(n - 1);
-		for (uint32_t i = 0; i < n; i++) {
-			int rc = rebuild_entry(pt, e + i);
-			if (rc < 0)
-				return rc;
-		}
-		return 0;
+		uint32_t nh;
+		uint32_t r = rib_descend(pt->rib, key, len, &nh);
+		return rebuild_entries(pt, r, len, e >> (s - len), nh);
 	}
 	uint32_t dv = pt->copy[0].work->dir[e];
 	if (dv & PT_LEAF)

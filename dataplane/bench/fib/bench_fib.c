@@ -4,7 +4,8 @@
  * rte_lpm6 in one run, on the same tables and addresses.  Per structure and
  * lookup variant: lookups/s on one core for random, in-table and hot
  * addresses; bytes; build time; route changes/s while another lcore looks
- * up; ratios to the best DPDK structure and the issue's targets.
+ * up, of all the table's prefixes and of its short ones alone; ratios to the
+ * best DPDK structure and the issue's targets.
  *
  * The main lcore builds, measures and updates; the second lcore is the
  * reader during the update measurement.
@@ -38,6 +39,10 @@
 #define MAX_ROUNDS 15
 #define MAX_ROWS 8
 #define CHECK_ADDRS 65536u
+/* Short prefixes: a change rewrites many first-level entries (2^(24-len) in DIR-24-8, 2^(18-len) direct
+ * entries in Poptrie, whose IPv6 table has few prefixes of /18 and shorter). */
+#define SHORT_LEN4 16
+#define SHORT_LEN6 24
 #define MIN_LOOKUPS_PER_ROUND (1u << 22)
 #define SLOW_BUILD_S 5.0 /* a build slower than this is timed once */
 
@@ -70,6 +75,7 @@ struct struct_result {
 	uint64_t bytes;
 	bool bytes_allocated_only;
 	double changes_single, changes_batch, reader_mlps; /* NAN when not measured */
+	double changes_short; /* one a publish, the table's prefixes of SHORT_LEN4/6 and shorter */
 	char note[96];
 };
 
@@ -261,7 +267,7 @@ static void measure_struct_updates(struct bench_struct *s, const struct bench_va
 	unsigned int reader = rte_get_next_lcore(rte_lcore_id(), 1, 0);
 	bool have_reader = reader < RTE_MAX_LCORE;
 
-	res->changes_single = res->changes_batch = res->reader_mlps = NAN;
+	res->changes_single = res->changes_batch = res->reader_mlps = res->changes_short = NAN;
 	if (order == NULL)
 		return;
 	memcpy(order, t->prefixes, t->n * sizeof(*order));
@@ -278,6 +284,14 @@ static void measure_struct_updates(struct bench_struct *s, const struct bench_va
 	res->changes_single = measure_updates(s, order, t->n, 1, res);
 	if (s->batches && res->note[0] == '\0')
 		res->changes_batch = measure_updates(s, order, t->n, opt.update_batch, res);
+	/* Last: rte_fib6's trie can run out of tbl8 groups under this churn, which would end the others. */
+	uint32_t n_short = 0;
+	for (uint32_t i = 0; i < t->n; i++)
+		if (t->prefixes[i].depth <= (t->family == 4 ? SHORT_LEN4 : SHORT_LEN6))
+			order[n_short++] = t->prefixes[i];
+	shuffle(order, n_short, 42);
+	if (n_short > 0 && res->note[0] == '\0')
+		res->changes_short = measure_updates(s, order, n_short, 1, res);
 	if (have_reader) {
 		atomic_store(&ra.stop, true);
 		rte_eal_wait_lcore(reader);
@@ -405,7 +419,7 @@ static int run_family(int family)
 		const struct bench_variant *best = NULL;
 		double best_in_table = -1;
 
-		res->changes_single = res->changes_batch = res->reader_mlps = NAN;
+		res->changes_single = res->changes_batch = res->reader_mlps = res->changes_short = NAN;
 		if (!wanted(s->name))
 			continue;
 		if (build_struct(s, &t, res) < 0) {
@@ -533,7 +547,8 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 			  struct struct_result *sres, struct bench_struct *structs)
 {
 	double best[SET_COUNT] = { 0 }, best_mib = INFINITY, best_build = INFINITY, best_changes = 0;
-	char b[8][24];
+	double best_short = 0;
+	char b[9][24];
 
 	printf("\nIPv%d: %u prefixes, %u addresses per set (random%s, in-table, hot %u), burst %u, median of %u "
 	       "rounds\n",
@@ -541,13 +556,14 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	       opt.rounds);
 	md_len = 0;
 	md_add("| IPv%d, %u prefixes | random M/s | in-table M/s | hot M/s | MiB | build s | changes/s, one a "
-	       "publish | changes/s, %u pairs a publish | reader M/s during updates | answers |\n"
-	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-	       t->family, t->n, opt.update_batch);
-	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s  %s\n", "implementation", "random", "in-table", "hot", "MiB",
-	       "build s", "changes/s", "batched/s", "reader", "check");
-	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s\n", "", "M/s", "M/s", "M/s", "", "", "1 a publish",
-	       "", "M/s");
+	       "publish | changes/s, %u pairs a publish | changes/s of /%u and shorter | reader M/s during updates "
+	       "| answers |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+	       t->family, t->n, opt.update_batch, t->family == 4 ? SHORT_LEN4 : SHORT_LEN6);
+	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s %9s  %s\n", "implementation", "random", "in-table", "hot",
+	       "MiB", "build s", "changes/s", "batched/s", "short/s", "reader", "check");
+	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s %9s\n", "", "M/s", "M/s", "M/s", "", "", "1 a publish", "",
+	       t->family == 4 ? "<= /" RTE_STR(SHORT_LEN4) : "<= /" RTE_STR(SHORT_LEN6), "M/s");
 	for (unsigned int i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		const struct struct_result *sr = &sres[r->s - structs];
@@ -563,16 +579,17 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 		fmt_num(b[5], sizeof(b[5]), sr->changes_single, "%.0f");
 		fmt_num(b[6], sizeof(b[6]), sr->changes_batch, "%.0f");
 		fmt_num(b[7], sizeof(b[7]), sr->reader_mlps, "%.1f");
+		fmt_num(b[8], sizeof(b[8]), sr->changes_short, "%.0f");
 		if (r->checked == 0)
 			snprintf(check, sizeof(check), "reference");
 		else if (r->mismatches == 0)
 			snprintf(check, sizeof(check), "agrees (%" PRIu64 ")", r->checked);
 		else
 			snprintf(check, sizeof(check), "%" PRIu64 " OF %" PRIu64 " DIFFER", r->mismatches, r->checked);
-		printf("%-24s %9s %9s %9s %9s %8s %11s %11s %9s  %s\n", name, b[0], b[1], b[2], b[3], b[4], b[5],
-		       b[6], b[7], check);
-		md_add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3], b[4],
-		       b[5], b[6], b[7], check);
+		printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s %9s  %s\n", name, b[0], b[1], b[2], b[3], b[4], b[5],
+		       b[6], b[8], b[7], check);
+		md_add("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3],
+		       b[4], b[5], b[6], b[8], b[7], check);
 		if (r->s->dpdk) {
 			for (int set = 0; set < SET_COUNT; set++)
 				best[set] = fmax(best[set], r->mlps[set]);
@@ -580,6 +597,8 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 			best_build = fmin(best_build, sr->build_s);
 			if (!isnan(sr->changes_single))
 				best_changes = fmax(best_changes, sr->changes_single);
+			if (!isnan(sr->changes_short))
+				best_short = fmax(best_short, sr->changes_short);
 		}
 	}
 	for (unsigned int i = 0; i < 6; i++)
@@ -588,8 +607,8 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	printf("  * allocated, not what is in use (the library hides it)\n");
 
 	printf("ratio to the best DPDK structure per column (lookups, changes: higher is better; MiB, build: lower)\n");
-	md_add("\n| ratio to the best DPDK | random | in-table | hot | MiB | build | changes/s | batched |\n"
-	       "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	md_add("\n| ratio to the best DPDK | random | in-table | hot | MiB | build | changes/s | batched | short |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (unsigned int i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 		const struct struct_result *sr = &sres[r->s - structs];
@@ -604,8 +623,11 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 		fmt_num(b[4], sizeof(b[4]), sr->build_s / best_build, "%.3fx");
 		fmt_num(b[5], sizeof(b[5]), sr->changes_single / best_changes, "%.2fx");
 		fmt_num(b[6], sizeof(b[6]), sr->changes_batch / best_changes, "%.2fx");
-		printf("%-24s %9s %9s %9s %9s %8s %11s %11s\n", name, b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
-		md_add("| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3], b[4], b[5], b[6]);
+		fmt_num(b[8], sizeof(b[8]), best_short > 0 ? sr->changes_short / best_short : NAN, "%.2fx");
+		printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s\n", name, b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+		       b[8]);
+		md_add("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, b[0], b[1], b[2], b[3], b[4], b[5],
+		       b[6], b[8]);
 	}
 
 	/* The targets, for hayate's Poptrie (bulk lookups) against rte_fib/rte_fib6 AVX-512. */

@@ -56,6 +56,45 @@ static void test_default_route(struct checker *c)
 	op(c, 4, v4key(0x0a000000), 8, 0);
 }
 
+/* A prefix no longer than the direct-pointing width over routes above, at and below that width: its entries
+ * are rewritten by one walk of the route store, which must leave every longer route's node in place. */
+static void test_short_prefix_over_longer_routes(struct checker *c)
+{
+	op(c, 4, v4key(0x0a010000), 16, 31);
+	op(c, 4, v4key(0x0a020300), 24, 32);
+	op(c, 4, v4key(0x0a400000), 18, 33);
+	op(c, 4, v4key(0x0a800000), 12, 34);
+	for (int round = 0; round < 2; round++) {
+		op(c, 4, v4key(0x0a000000), 8, 35);
+		expect(c, 4, v4key(0x0a020301), 32, "/24 under a new /8");
+		expect(c, 4, v4key(0x0a020401), 35, "the /8 beside the /24, in its direct entry");
+		expect(c, 4, v4key(0x0a01ffff), 31, "/16 under a new /8");
+		expect(c, 4, v4key(0x0a7fffff), 35, "the /8 between the /16 and the /18");
+		expect(c, 4, v4key(0x0a403fff), 33, "/18 under a new /8");
+		expect(c, 4, v4key(0x0a8fffff), 34, "/12 under a new /8");
+		op(c, 4, 0, 0, 36);
+		expect(c, 4, v4key(0x0b000000), 36, "a default beside the /8");
+		expect(c, 4, v4key(0x0a020301), 32, "/24 under the default and the /8");
+		op(c, 4, 0, 0, 0);
+		op(c, 4, v4key(0x0a000000), 8, 0);
+		expect(c, 4, v4key(0x0a020401), 0, "the /8 deleted beside the /24");
+		expect(c, 4, v4key(0x0a020301), 32, "/24 after the /8's deletion");
+		expect(c, 4, v4key(0x0a400000), 33, "/18 after the /8's deletion");
+	}
+	op(c, 6, v6key(0x20010db800000000ULL, 0), 32, 37);
+	op(c, 6, v6key(0x2001000000000000ULL, 0), 16, 38);
+	expect(c, 6, v6key(0x20010db800010000ULL, 0), 37, "/32 under a new /16");
+	expect(c, 6, v6key(0x2001ffff00000000ULL, 0), 38, "the /16 beside the /32");
+	op(c, 6, v6key(0x2001000000000000ULL, 0), 16, 0);
+	expect(c, 6, v6key(0x2001ffff00000000ULL, 0), 0, "the /16 deleted");
+	expect(c, 6, v6key(0x20010db800000000ULL, 0), 37, "/32 after the /16's deletion");
+	op(c, 6, v6key(0x20010db800000000ULL, 0), 32, 0);
+	op(c, 4, v4key(0x0a010000), 16, 0);
+	op(c, 4, v4key(0x0a020300), 24, 0);
+	op(c, 4, v4key(0x0a400000), 18, 0);
+	op(c, 4, v4key(0x0a800000), 12, 0);
+}
+
 static void test_host_routes(struct checker *c)
 {
 	op(c, 4, v4key(0xc0a80101), 32, 11);
@@ -411,6 +450,7 @@ int main(int argc, char **argv)
 	if (checker_init(&c, 10000, 10000) < 0)
 		return 1;
 	test_default_route(&c);
+	test_short_prefix_over_longer_routes(&c);
 	test_host_routes(&c);
 	test_covering(&c);
 	test_top_of_space(&c);
