@@ -46,8 +46,7 @@ uint32_t pt_lookup4(const struct pt_root *rt, uint32_t addr)
  * IPv6 keys as two 64-bit halves, host order.  The 6-bit slot at bit offset
  * off comes from the half that holds it: a 128-bit shift by a variable count
  * costs about eight instructions with its carry between halves, and a walk
- * takes up to seven of them per address.  off is the same for every address
- * of a burst round, so the branches predict.
+ * takes up to seven of them per address.
  */
 struct key6 {
 	uint64_t hi, lo;
