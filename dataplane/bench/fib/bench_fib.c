@@ -43,6 +43,7 @@
  * entries in Poptrie, whose IPv6 table has few prefixes of /18 and shorter). */
 #define SHORT_LEN4 16
 #define SHORT_LEN6 24
+#define SHORT_LEN(family) ((family) == 4 ? SHORT_LEN4 : SHORT_LEN6)
 #define MIN_LOOKUPS_PER_ROUND (1u << 22)
 #define SLOW_BUILD_S 5.0 /* a build slower than this is timed once */
 
@@ -287,7 +288,7 @@ static void measure_struct_updates(struct bench_struct *s, const struct bench_va
 	/* Last, so that the columns above are measured as they always were. */
 	uint32_t n_short = 0;
 	for (uint32_t i = 0; i < t->n; i++)
-		if (t->prefixes[i].depth <= (t->family == 4 ? SHORT_LEN4 : SHORT_LEN6))
+		if (t->prefixes[i].depth <= SHORT_LEN(t->family))
 			order[n_short++] = t->prefixes[i];
 	if (n_short > 0 && res->note[0] == '\0') {
 		shuffle(order, n_short, 42);
@@ -560,7 +561,7 @@ static void print_results(const struct bench_table *t, struct row *rows, unsigne
 	       "publish | changes/s, %u pairs a publish | changes/s of /%u and shorter | reader M/s during updates "
 	       "| answers |\n"
 	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-	       t->family, t->n, opt.update_batch, t->family == 4 ? SHORT_LEN4 : SHORT_LEN6);
+	       t->family, t->n, opt.update_batch, SHORT_LEN(t->family));
 	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s %9s  %s\n", "implementation", "random", "in-table", "hot",
 	       "MiB", "build s", "changes/s", "batched/s", "short/s", "reader", "check");
 	printf("%-24s %9s %9s %9s %9s %8s %11s %11s %11s %9s\n", "", "M/s", "M/s", "M/s", "", "", "1 a publish", "",
