@@ -34,6 +34,7 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 		      info.driver_name ? info.driver_name : "", "mac", mac, "mtu", (int)p->mtu, "rx_queues",
 		      (int)pc->rx_queues, "tx_queues", (int)p->n_txq, "vlans", vlans);
 	json_object_set_new(o, "tap", pc->tap[0] ? json_string(pc->tap) : json_null());
+	json_object_set_new(o, "rx_ip_checksum_offload", json_boolean(p->rx_ip_cksum));
 	json_object_set_new(o, "link",
 			    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
 				      "speed_mbps", (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed),

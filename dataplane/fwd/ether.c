@@ -3,7 +3,8 @@
  * packet_impl.h, which the lcore inlines. */
 #include "packet_impl.h"
 
-void hy_pkt_parse(const uint8_t *frame, uint32_t len, const struct hy_port_view *port, struct hy_pkt *pkt)
+void hy_pkt_parse(const uint8_t *frame, uint32_t len, const struct hy_port_view *port, bool ip_sum_good,
+		  struct hy_pkt *pkt)
 {
-	hy_pkt_parse_inline(frame, len, port, pkt);
+	hy_pkt_parse_inline(frame, len, port, ip_sum_good, pkt);
 }

@@ -8,9 +8,9 @@
 
 #include "packet_impl.h"
 
-void hy_ipv4_check(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt)
+void hy_ipv4_check(const uint8_t *ip, uint32_t avail, bool sum_good, struct hy_pkt *pkt)
 {
-	hy_ipv4_check_inline(ip, avail, pkt);
+	hy_ipv4_check_inline(ip, avail, sum_good, pkt);
 }
 
 void hy_ipv4_ttl_decrement(uint8_t *ip)

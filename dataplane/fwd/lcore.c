@@ -313,7 +313,8 @@ static void process_burst(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst 
 			drop(lc, m, HY_DROP_MULTISEG);
 			continue;
 		}
-		hy_pkt_parse_inline(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &view, meta);
+		hy_pkt_parse_inline(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &view,
+				    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD, meta);
 		if (likely(meta->verdict == HY_V_ROUTE4)) {
 			hy_fib_prefetch4(&hint, meta->dst4);
 			if (b->n4 >= FIB_LAG)

@@ -41,10 +41,13 @@ struct hy_pkt {
 	uint32_t dst4;	  /* host order, HY_V_ROUTE4 */
 };
 
-void hy_pkt_parse(const uint8_t *frame, uint32_t len, const struct hy_port_view *port, struct hy_pkt *pkt);
+/* ip_sum_good: the NIC verified the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_GOOD), so the software sum
+ * is skipped; false for every other frame (no offload, or the NIC found it bad or did not look). */
+void hy_pkt_parse(const uint8_t *frame, uint32_t len, const struct hy_port_view *port, bool ip_sum_good,
+		  struct hy_pkt *pkt);
 
 /* IPv4/IPv6 checks from the L3 header (avail bytes from it); set the verdict. */
-void hy_ipv4_check(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt);
+void hy_ipv4_check(const uint8_t *ip, uint32_t avail, bool sum_good, struct hy_pkt *pkt);
 void hy_ipv6_check(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt);
 
 /* Decrement the TTL and patch the header checksum incrementally (RFC 1624, eqn. 3). */

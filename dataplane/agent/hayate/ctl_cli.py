@@ -97,10 +97,12 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
                 f"{speed // 1000}G" if speed >= 1000 else (f"{speed}M" if speed else "-"),
                 p.get("rx_queues"),
                 p.get("tx_queues"),
+                _fmt_bool(p.get("rx_ip_checksum_offload")),
                 p.get("device") or p.get("driver"),
             ]
         )
-    table(rows, ["ID", "NAME", "TAP", "MAC", "MTU", "LINK", "SPEED", "RXQ", "TXQ", "DEVICE"], out)
+    headers = ["ID", "NAME", "TAP", "MAC", "MTU", "LINK", "SPEED", "RXQ", "TXQ", "RXCSUM", "DEVICE"]
+    table(rows, headers, out)
 
 
 def show_counters(c: ControlClient, as_json: bool, out: TextIO) -> None:

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 1, 1};
 	static uint64_t vlans[64] = {[1] = 1ull << (100 - 64)};
 	struct hy_port_view view;
-	struct hy_pkt pkt;
+	struct hy_pkt pkt, offloaded;
 	uint8_t *copy;
 
 	if (size > 16384)
@@ -26,7 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	memcpy(view.mac, mac, 6);
 	view.vlans = vlans;
-	hy_pkt_parse(copy, (uint32_t)size, &view, &pkt);
+	hy_pkt_parse(copy, (uint32_t)size, &view, false, &pkt);
+	/* A NIC's good checksum verdict may change nothing but the checksum drop. */
+	hy_pkt_parse(copy, (uint32_t)size, &view, true, &offloaded);
+	if (!(pkt.verdict == HY_V_DROP && pkt.reason == HY_DROP_IP_CHECKSUM) &&
+	    memcmp(&pkt, &offloaded, sizeof(pkt)) != 0)
+		abort();
 	(void)hy_punt_classify(copy, (uint32_t)size);
 	if (pkt.verdict == HY_V_ROUTE4 || pkt.verdict == HY_V_ROUTE6) {
 		uint8_t *ip = copy + pkt.l3_off;

@@ -77,15 +77,20 @@ static void ipv6_frame(struct frame *f, uint8_t hop, uint8_t next, const uint8_t
 	f->len = 14 + 40 + payload;
 }
 
-static struct hy_pkt parse(const struct frame *f)
+static struct hy_pkt parse_offloaded(const struct frame *f, bool ip_sum_good)
 {
 	struct hy_port_view view;
 	struct hy_pkt pkt;
 
 	memcpy(view.mac, port_mac, 6);
 	view.vlans = vlans;
-	hy_pkt_parse(f->b, f->len, &view, &pkt);
+	hy_pkt_parse(f->b, f->len, &view, ip_sum_good, &pkt);
 	return pkt;
+}
+
+static struct hy_pkt parse(const struct frame *f)
+{
+	return parse_offloaded(f, false);
 }
 
 static void test_ipv4_valid_is_routed(void)
@@ -133,6 +138,8 @@ static void test_ipv4_drops(void)
 
 	ipv4_frame(&f, -1, 0, 0x0a020002, 8);
 	p = parse(&f);
+	CHECK(p.verdict == HY_V_DROP && p.reason == HY_DROP_TTL_ZERO);
+	p = parse_offloaded(&f, true); /* a NIC's checksum verdict skips only the sum */
 	CHECK(p.verdict == HY_V_DROP && p.reason == HY_DROP_TTL_ZERO);
 
 	ipv4_frame(&f, -1, 64, 0x0a020002, 8);
@@ -289,6 +296,21 @@ static void test_ipv4_checksum_agrees_with_rte_raw_cksum(void)
 	CHECK(valid >= 100000); /* the valid half at least */
 }
 
+/* The NIC verified the header (RTE_MBUF_F_RX_IP_CKSUM_GOOD): the sum is not read again. */
+static void test_ipv4_checksum_left_to_the_nic(void)
+{
+	struct frame f;
+	struct hy_pkt p;
+
+	ipv4_frame(&f, -1, 64, 0x0a020002, 8);
+	f.b[14 + 11] ^= 0x40;
+	p = parse_offloaded(&f, true);
+	CHECK_EQ(p.verdict, HY_V_ROUTE4);
+	CHECK_EQ(p.dst4, 0x0a020002);
+	p = parse_offloaded(&f, false);
+	CHECK(p.verdict == HY_V_DROP && p.reason == HY_DROP_IP_CHECKSUM);
+}
+
 static void test_flow_hash_separates_flows_and_ignores_ports_of_fragments(void)
 {
 	struct frame a, b;
@@ -329,6 +351,7 @@ int main(void)
 	test_ipv6();
 	test_ttl_decrement_keeps_checksum_valid();
 	test_ipv4_checksum_agrees_with_rte_raw_cksum();
+	test_ipv4_checksum_left_to_the_nic();
 	test_flow_hash_separates_flows_and_ignores_ports_of_fragments();
 	test_policer();
 	CHECK_DONE();
