@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IPv4: RFC 1812 checks and TTL decrement (bodies in packet_impl.h), flow hash (forwarder lcores). */
+/* IPv4: TTL decrement (body in packet_impl.h) and flow hash (forwarder lcores); the checks are in packet_impl.h. */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -7,11 +7,6 @@
 #include <rte_ip.h>
 
 #include "packet_impl.h"
-
-void hy_ipv4_check(const uint8_t *ip, uint32_t avail, bool sum_good, struct hy_pkt *pkt)
-{
-	hy_ipv4_check_inline(ip, avail, sum_good, pkt);
-}
 
 void hy_ipv4_ttl_decrement(uint8_t *ip)
 {

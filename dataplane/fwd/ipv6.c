@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IPv6: header checks (body in packet_impl.h) and flow hash (forwarder lcores: no locks, allocation or syscalls). */
+/* IPv6 flow hash (forwarder lcores: no locks, allocation or syscalls); the header checks are in packet_impl.h. */
 #include <string.h>
 
 #include <rte_hash_crc.h>
 
-#include "packet_impl.h"
-
-void hy_ipv6_check(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt)
-{
-	hy_ipv6_check_inline(ip, avail, pkt);
-}
+#include "packet.h"
 
 uint32_t hy_flow_hash6(const uint8_t *ip, uint32_t avail)
 {

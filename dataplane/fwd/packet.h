@@ -46,10 +46,6 @@ struct hy_pkt {
 void hy_pkt_parse(const uint8_t *frame, uint32_t len, const struct hy_port_view *port, bool ip_sum_good,
 		  struct hy_pkt *pkt);
 
-/* IPv4/IPv6 checks from the L3 header (avail bytes from it); set the verdict. */
-void hy_ipv4_check(const uint8_t *ip, uint32_t avail, bool sum_good, struct hy_pkt *pkt);
-void hy_ipv6_check(const uint8_t *ip, uint32_t avail, struct hy_pkt *pkt);
-
 /* Decrement the TTL and patch the header checksum incrementally (RFC 1624, eqn. 3). */
 void hy_ipv4_ttl_decrement(uint8_t *ip);
 static inline void hy_ipv6_hop_decrement(uint8_t *ip)

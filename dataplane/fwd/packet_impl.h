@@ -3,11 +3,11 @@
  * The bodies of packet.h's checks and rewrites, as inline functions: the
  * forwarder lcore (lcore.c) compiles them into its burst loop, where a call
  * per packet into another object file cost more than most of the checks;
- * ether.c, ipv4.c and ipv6.c export them under packet.h's names for the unit
- * tests and the fuzz target, which therefore run exactly this code.
+ * ether.c and ipv4.c export them under packet.h's names for the unit tests
+ * and the fuzz target, which therefore run exactly this code.
  *
  * Contract: as packet.h (FORWARDER LCORE hot path, pure, nothing read beyond
- * len).  Include only from those four files.
+ * len).  Include only from those three files.
  */
 #ifndef HY_PACKET_IMPL_H
 #define HY_PACKET_IMPL_H

@@ -1,8 +1,8 @@
 """A port whose device verifies IPv4 header checksums (RX offload): the forwarder enables the offload, routes
 what the device found good and still drops a bad checksum under its counter.
 
-The device is DPDK's net_tap, the one virtual device with the offload (it checks the sum in software, as a
-NIC does in hardware): port p0's wire becomes a tap in the dataplane namespace, written to by an AF_PACKET
+The device is DPDK's net_tap, a virtual device with the offload (it checks the sum in software, as a NIC
+does in hardware): port p0's wire becomes a tap in the dataplane namespace, written to by an AF_PACKET
 socket there; port p1 stays net_af_packet, which has no offload.
 """
 
