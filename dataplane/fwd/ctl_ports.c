@@ -16,13 +16,16 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	const struct hy_port_conf *pc = &fwd->conf.ports[i];
 	const struct hy_port *p = &fwd->ports[i];
 	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
 	struct rte_eth_link link;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	json_t *o, *vlans = json_array();
 
 	memset(&info, 0, sizeof(info));
 	memset(&link, 0, sizeof(link));
+	memset(&conf, 0, sizeof(conf));
 	rte_eth_dev_info_get(p->dpdk_id, &info);
+	rte_eth_dev_conf_get(p->dpdk_id, &conf);
 	rte_eth_link_get_nowait(p->dpdk_id, &link);
 	/* Lower case, as iproute2 prints it. */
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac.addr_bytes[0], p->mac.addr_bytes[1],
@@ -34,7 +37,8 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 		      info.driver_name ? info.driver_name : "", "mac", mac, "mtu", (int)p->mtu, "rx_queues",
 		      (int)pc->rx_queues, "tx_queues", (int)p->n_txq, "vlans", vlans);
 	json_object_set_new(o, "tap", pc->tap[0] ? json_string(pc->tap) : json_null());
-	json_object_set_new(o, "rx_ip_checksum_offload", json_boolean(p->rx_ip_cksum));
+	json_object_set_new(o, "rx_ip_checksum_offload",
+			    json_boolean(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM));
 	json_object_set_new(o, "link",
 			    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
 				      "speed_mbps", (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed),

@@ -36,7 +36,6 @@ struct hy_port {
 	uint16_t tap_id; /* DPDK port of the tap mirror, or HY_NO_TAP */
 	uint16_t mtu;
 	uint16_t n_txq;
-	bool rx_ip_cksum; /* the device verifies IPv4 header checksums (RX offload enabled) */
 	struct rte_ether_addr mac;
 	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids */
 };

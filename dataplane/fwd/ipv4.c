@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* IPv4: TTL decrement (body in packet_impl.h) and flow hash (forwarder lcores); the checks are in packet_impl.h. */
+/* IPv4: packet.h's TTL decrement (body in packet_impl.h) and the flow hash (forwarder lcores). */
 #include <string.h>
 
 #include <rte_byteorder.h>

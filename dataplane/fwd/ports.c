@@ -83,10 +83,10 @@ static int mbuf_pool_for(struct hy_fwd *fwd, int socket, struct rte_mempool **po
 	return 0;
 }
 
-/* rx_offloads: those wanted where the device has them; *rx_offloads is left holding the ones enabled. */
+/* rx_offloads: wanted where the device has them (rte_eth_dev_conf_get tells which it got). */
 static int port_start(struct hy_fwd *fwd, uint16_t id, const char *what, uint16_t n_rxq, uint16_t n_txq,
 		      uint16_t rx_desc, uint16_t tx_desc, uint16_t mtu, const struct rte_ether_addr *mac,
-		      uint64_t *rx_offloads, char *err, size_t errlen)
+		      uint64_t rx_offloads, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -105,8 +105,7 @@ static int port_start(struct hy_fwd *fwd, uint16_t id, const char *what, uint16_
 			 what, info.driver_name, info.max_rx_queues, info.max_tx_queues, n_rxq, n_txq);
 		return -EINVAL;
 	}
-	*rx_offloads &= info.rx_offload_capa;
-	conf.rxmode.offloads = *rx_offloads;
+	conf.rxmode.offloads = rx_offloads & info.rx_offload_capa;
 	if (n_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -162,8 +161,6 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
 		const struct hy_port_conf *pc = &fwd->conf.ports[i];
 		struct hy_port *p = &fwd->ports[i];
-		/* A NIC that verifies IPv4 header checksums saves the forwarder that sum (packet_impl.h). */
-		uint64_t offloads = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, tap_offloads = 0;
 
 		p->n_txq = (uint16_t)(fwd->n_lcores + (p->tap_id != HY_NO_TAP ? 1 : 0));
 		snprintf(what, sizeof(what), "ports[%u] (%s)", i, pc->name);
@@ -172,8 +169,9 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 			return rc;
 		}
 		rc = port_start(fwd, p->dpdk_id, what, pc->rx_queues, p->n_txq, pc->rx_desc, pc->tx_desc, pc->mtu,
-				pc->has_mac ? (const struct rte_ether_addr *)pc->mac : NULL, &offloads, err, errlen);
-		p->rx_ip_cksum = offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+				pc->has_mac ? (const struct rte_ether_addr *)pc->mac : NULL,
+				RTE_ETH_RX_OFFLOAD_IPV4_CKSUM /* saves the forwarder its sum (packet_impl.h) */, err,
+				errlen);
 		if (pc->has_mac)
 			memcpy(&p->mac, pc->mac, RTE_ETHER_ADDR_LEN);
 		else
@@ -193,8 +191,7 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 			/* The kernel side of the tap gets the port's MAC and MTU, so its ARP/ND answers and
 			 * ICMP "too big" are right for the wire. */
 			snprintf(what, sizeof(what), "ports[%u].tap (%s)", i, pc->tap);
-			rc = port_start(fwd, p->tap_id, what, 1, 1, 512, 512, pc->mtu, &p->mac, &tap_offloads, err,
-					errlen);
+			rc = port_start(fwd, p->tap_id, what, 1, 1, 512, 512, pc->mtu, &p->mac, 0, err, errlen);
 			if (rc != 0 || (rc = hy_tap_persist(pc->tap, err, errlen)) != 0)
 				return rc;
 		}

@@ -135,10 +135,13 @@ class Lab:
             "net.ipv4.conf.all.send_redirects=0",
         )
 
-    def write_config(self, fib_backend: str = "poptrie", forwarders: int = 1, **punt: Any) -> Path:
+    def write_config(
+        self, fib_backend: str = "poptrie", forwarders: int = 1, tap_wire: bool = False, **punt: Any
+    ) -> Path:
         """hayate.json of the lab.  Each port has one TX queue per forwarder lcore plus the manager's, and
         net_af_packet sizes RX and TX alike (qpairs), so every port has forwarders + 1 RX queues, dealt out
-        to the forwarder lcores in turn."""
+        to the forwarder lcores in turn.  tap_wire: port p0's device is a net_tap (interface w0 in the
+        dataplane namespace, a device with RX checksum offload) instead of net_af_packet on d0."""
         tap0, tap1 = self.ifname("p0"), self.ifname("p1")
         queues = forwarders + 1
         rx: list[list[dict[str, Any]]] = [[] for _ in range(forwarders)]
@@ -157,7 +160,9 @@ class Lab:
             "ports": [
                 {
                     "name": "p0",
-                    "device": f"net_af_packet{self.token}0,iface={self.ifname('d0')},qpairs={queues}",
+                    "device": f"net_tap{self.token}w,iface={self.ifname('w0')}"
+                    if tap_wire
+                    else f"net_af_packet{self.token}0,iface={self.ifname('d0')},qpairs={queues}",
                     "rx_queues": queues,
                     "mac": PORT_MACS[0],
                     "tap": tap0,
@@ -266,13 +271,14 @@ def lab(
     env: dict[str, str] | None = None,
     fib_backend: str = "poptrie",
     forwarders: int = 1,
+    tap_wire: bool = False,
     **punt: Any,
 ) -> Iterator[Lab]:
     """Build the lab, start hayate-fwd, install the routes; always tear everything down."""
     the_lab = Lab(token=secrets.token_hex(2), workdir=workdir, binary=binary, env=env or {})
     try:
         the_lab.build_wires()
-        the_lab.start(the_lab.write_config(fib_backend, forwarders, **punt))
+        the_lab.start(the_lab.write_config(fib_backend, forwarders, tap_wire, **punt))
         the_lab.install_routes()
         yield the_lab
     finally:

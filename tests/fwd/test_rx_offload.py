@@ -8,8 +8,6 @@ socket there; port p1 stays net_af_packet, which has no offload.
 
 from __future__ import annotations
 
-import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,27 +15,18 @@ import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from .lab import HOST_A_MAC, PORT_MACS, Lab, capture, counters_delta, nsexec, send_frames, wait_for
+from .lab import HOST_A_MAC, PORT_MACS, Lab, capture, counters_delta, lab, nsexec, send_frames, wait_for
 
 COPIES = 3
 
 
 @pytest.fixture(scope="module")
 def offload_router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    the_lab = Lab(token=secrets.token_hex(2), workdir=tmp_path_factory.mktemp("hyfw"), binary=fwd_binary)
-    try:
-        the_lab.build_wires()
-        config = the_lab.write_config()
-        the_lab.config["ports"][0]["device"] = f"net_tap{the_lab.token}w,iface={the_lab.ifname('w0')}"
-        config.write_text(json.dumps(the_lab.config, indent=1))
-        the_lab.start(config)
-        the_lab.install_routes()
+    with lab(tmp_path_factory.mktemp("hyfw"), fwd_binary, tap_wire=True) as the_lab:
         d, wire = the_lab.ns("d"), the_lab.ifname("w0")
         nsexec(d, "sysctl", "-qw", f"net.ipv6.conf.{wire}.disable_ipv6=1")
         nsexec(d, "ip", "link", "set", wire, "up")
         yield the_lab
-    finally:
-        the_lab.close()
 
 
 def datagram(checksum: int | None = None) -> bytes:
