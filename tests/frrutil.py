@@ -134,3 +134,12 @@ def bgp_conf(
         "",
     ]
     return "\n".join(lines)
+
+
+def bgp_neighbor(frr: Frr, addr: str) -> dict[str, Any]:
+    doc = frr.vtysh_json(f"show bgp neighbors {addr} json")
+    return dict(doc.get(addr, {}))
+
+
+def bgp_established(frr: Frr, addr: str) -> bool:
+    return bgp_neighbor(frr, addr).get("bgpState") == "Established"

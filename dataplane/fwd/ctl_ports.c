@@ -18,6 +18,7 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	struct rte_eth_link link;
+	json_int_t speed;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 	json_t *o, *vlans = json_array();
 
@@ -27,6 +28,7 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	rte_eth_dev_info_get(p->dpdk_id, &info);
 	rte_eth_dev_conf_get(p->dpdk_id, &conf);
 	rte_eth_link_get_nowait(p->dpdk_id, &link);
+	speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
 	/* Lower case, as iproute2 prints it. */
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac.addr_bytes[0], p->mac.addr_bytes[1],
 		 p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
@@ -40,10 +42,13 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	json_object_set_new(o, "rx_ip_checksum_offload",
 			    json_boolean(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM));
 	json_object_set_new(o, "link",
-			    json_pack("{s:b, s:I, s:s, s:b}", "up", link.link_status == RTE_ETH_LINK_UP,
-				      "speed_mbps", (json_int_t)(link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed),
+			    json_pack("{s:b, s:I, s:s, s:b, s:I}", "up", link.link_status == RTE_ETH_LINK_UP,
+				      "speed_mbps", speed,
 				      "duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
-				      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG));
+				      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG,
+				      "changes", (json_int_t)fwd->link[i].changes));
+	json_object_set_new(o, "tap_carrier",
+			    fwd->link[i].carrier < 0 ? json_null() : json_boolean(fwd->link[i].carrier));
 	return o;
 }
 

@@ -56,6 +56,13 @@ struct hy_punt_port {
 	uint64_t to_tap, tap_tx_drops, from_tap, inject_drops;
 };
 
+/* Manager-side mirror of a port's link state on its tap's carrier (link.c). */
+struct hy_link_mirror {
+	unsigned int tap_ifindex; /* 0: the port has no tap */
+	int8_t carrier;           /* last set on the tap: 1 on, 0 off, -1 not yet */
+	uint64_t changes;         /* link state changes seen since the start */
+};
+
 struct hy_fwd {
 	struct hy_config conf;
 	uint16_t n_ports;
@@ -71,6 +78,8 @@ struct hy_fwd {
 	struct hy_nh_table *nh;
 	const struct hy_nh_entry *nh_entries;
 	struct hy_ctl_server *ctl;
+	struct hy_link_mirror link[HY_MAX_PORTS];
+	int link_nl; /* NETLINK_ROUTE socket of link.c, -1 when closed */
 	bool no_route_punt;
 	volatile bool stop;
 	uint64_t hz;
@@ -96,6 +105,12 @@ int hy_ports_probe(struct hy_fwd *fwd, char *err, size_t errlen);
 int hy_lcore_main(void *arg);
 /* Prepare per-lcore state: TX buffers, punt rings (main lcore, before the launch). */
 int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
+
+/* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll mirrors each port's link state to
+ * its tap's carrier and returns how many ports changed. */
+int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
+unsigned int hy_link_poll(struct hy_fwd *fwd);
+void hy_link_close(struct hy_fwd *fwd);
 
 /* ctl_stats.c: refresh the busy-ratio windows (manager lcore, once a second). */
 void hy_stats_tick(struct hy_fwd *fwd);

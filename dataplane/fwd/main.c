@@ -30,12 +30,14 @@
 #include "server.h"
 #include "tap.h"
 
-struct hy_fwd hy_fwd;
+struct hy_fwd hy_fwd = {.link_nl = -1};
 
 /* How often the manager serves the control socket (TSC ticks per second / this). */
 #define CONTROL_POLLS_PER_S 10000
 /* After this long without work the manager naps between passes (it is not on the packet path). */
 #define MANAGER_IDLE_NAP_US 100
+/* How often the ports' link state is read and mirrored to the taps. */
+#define LINK_POLLS_PER_S 10
 
 static void on_signal(int sig)
 {
@@ -102,6 +104,7 @@ static int fib_init(struct hy_fwd *fwd, char *err, size_t errlen)
 static void manager_loop(struct hy_fwd *fwd)
 {
 	uint64_t ctl_period = fwd->hz / CONTROL_POLLS_PER_S, last_ctl = 0, last_tick = rte_rdtsc(), idle_since;
+	uint64_t link_period = fwd->hz / LINK_POLLS_PER_S, last_link = 0;
 
 	idle_since = last_tick;
 	while (!fwd->stop) {
@@ -112,6 +115,10 @@ static void manager_loop(struct hy_fwd *fwd)
 			work += (unsigned int)hy_ctl_server_poll(fwd->ctl);
 			hy_fib_reclaim(fwd->fib);
 			last_ctl = now;
+		}
+		if (now - last_link >= link_period) {
+			work += hy_link_poll(fwd);
+			last_link = now;
 		}
 		if (now - last_tick >= fwd->hz) {
 			hy_stats_tick(fwd);
@@ -154,7 +161,8 @@ static int run(const char *file, int extra_argc, char **extra_argv)
 	make_boot_id(fwd->boot_id, sizeof(fwd->boot_id));
 
 	if ((rc = hy_ports_probe(fwd, err, sizeof(err))) < 0 || (rc = fib_init(fwd, err, sizeof(err))) < 0 ||
-	    (rc = hy_lcores_init(fwd, err, sizeof(err))) < 0 || (rc = hy_ports_init(fwd, err, sizeof(err))) < 0) {
+	    (rc = hy_lcores_init(fwd, err, sizeof(err))) < 0 || (rc = hy_ports_init(fwd, err, sizeof(err))) < 0 ||
+	    (rc = hy_link_init(fwd, err, sizeof(err))) < 0) {
 		fprintf(stderr, "hayate-fwd: %s\n", err);
 		goto out;
 	}
@@ -191,6 +199,7 @@ out:
 	rte_eal_mp_wait_lcore();
 	hy_ctl_server_destroy(fwd->ctl);
 	fwd->ctl = NULL;
+	hy_link_close(fwd);
 	hy_ports_stop(fwd);
 	hy_nh_table_free(fwd->nh);
 	hy_fib_free(fwd->fib);

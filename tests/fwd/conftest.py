@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import build_dir
 
-from .lab import Lab, have_root, lab
+from .lab import Lab, have_root, lab, nsexec
 
 
 @pytest.fixture(scope="session")
@@ -25,4 +25,15 @@ def fwd_binary() -> Path:
 @pytest.fixture(scope="module")
 def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     with lab(tmp_path_factory.mktemp("hyfw"), fwd_binary) as the_lab:
+        yield the_lab
+
+
+@pytest.fixture(scope="module")
+def tap_wire_router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The lab with port p0 on a net_tap device (interface w0 in the dataplane namespace, up), a virtual
+    device with what the af_packet ports lack: RX checksum offload and a link state that can go down."""
+    with lab(tmp_path_factory.mktemp("hyfw"), fwd_binary, tap_wire=True) as the_lab:
+        d, wire = the_lab.ns("d"), the_lab.ifname("w0")
+        nsexec(d, "sysctl", "-qw", f"net.ipv6.conf.{wire}.disable_ipv6=1")
+        nsexec(d, "ip", "link", "set", wire, "up")
         yield the_lab

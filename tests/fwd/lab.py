@@ -84,6 +84,12 @@ class Lab:
             stats: dict[str, Any] = c.stats()
         return stats
 
+    def port(self, name: str) -> dict[str, Any]:
+        """The PORTS entry of one port."""
+        with self.client() as c:
+            ports: list[dict[str, Any]] = c.ports()
+        return next(p for p in ports if p["name"] == name)
+
     # building
     def add_ns(self, role: str) -> str:
         name = self.ns(role)

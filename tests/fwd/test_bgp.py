@@ -7,10 +7,9 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from frrutil import Frr, available, bgp_conf
+from frrutil import Frr, available, bgp_conf, bgp_established, bgp_neighbor
 
 from .lab import Lab, lab, nsexec, wait_for
 
@@ -40,18 +39,9 @@ def bgp_lab(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             peer.remove()
 
 
-def neighbor(frr: Frr, addr: str) -> dict[str, Any]:
-    doc = frr.vtysh_json(f"show bgp neighbors {addr} json")
-    return dict(doc.get(addr, {}))
-
-
-def established(frr: Frr, addr: str) -> bool:
-    return neighbor(frr, addr).get("bgpState") == "Established"
-
-
 def test_bgp_session_comes_up_through_tap_and_dataplane(bgp_lab: tuple[Lab, Frr, Frr]) -> None:
     the_lab, router, _ = bgp_lab
-    wait_for(lambda: established(router, "10.2.0.2"), 60, "BGP Established", interval=0.5)
+    wait_for(lambda: bgp_established(router, "10.2.0.2"), 60, "BGP Established", interval=0.5)
     # The peer's prefix reached the router's kernel through zebra: the agent would mirror it from there.
     wait_for(
         lambda: "198.51.100.0/24" in nsexec(the_lab.ns("r"), "ip", "route").stdout, 20, "route in kernel"
@@ -62,8 +52,8 @@ def test_bgp_session_comes_up_through_tap_and_dataplane(bgp_lab: tuple[Lab, Frr,
 
 def test_bgp_session_survives_a_punt_flood_at_the_router_address(bgp_lab: tuple[Lab, Frr, Frr]) -> None:
     the_lab, router, _ = bgp_lab
-    wait_for(lambda: established(router, "10.2.0.2"), 60, "BGP Established", interval=0.5)
-    drops_before = neighbor(router, "10.2.0.2").get("connectionsDropped", 0)
+    wait_for(lambda: bgp_established(router, "10.2.0.2"), 60, "BGP Established", interval=0.5)
+    drops_before = bgp_neighbor(router, "10.2.0.2").get("connectionsDropped", 0)
     before = the_lab.stats()["ports"][1]["punt"]["policer"]
     # UDP at the very address BGP uses, from the peer's side: ordinary punts on the same port as BGP.
     flood = (
@@ -80,7 +70,7 @@ def test_bgp_session_survives_a_punt_flood_at_the_router_address(bgp_lab: tuple[
         states = []
         deadline = time.monotonic() + FLOOD_SECONDS
         while time.monotonic() < deadline:
-            states.append(established(router, "10.2.0.2"))
+            states.append(bgp_established(router, "10.2.0.2"))
             time.sleep(1)
         proc.wait(timeout=FLOOD_SECONDS + 10)
     finally:
@@ -89,7 +79,7 @@ def test_bgp_session_survives_a_punt_flood_at_the_router_address(bgp_lab: tuple[
             proc.wait()
     after = the_lab.stats()["ports"][1]["punt"]["policer"]
     assert all(states), states
-    assert established(router, "10.2.0.2")
-    assert neighbor(router, "10.2.0.2").get("connectionsDropped", 0) == drops_before
+    assert bgp_established(router, "10.2.0.2")
+    assert bgp_neighbor(router, "10.2.0.2").get("connectionsDropped", 0) == drops_before
     assert after["normal"]["dropped"] - before["normal"]["dropped"] > 0  # the flood was policed...
     assert after["priority"]["dropped"] == before["priority"]["dropped"]  # ...and BGP was not

@@ -94,14 +94,15 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
                 p.get("mac"),
                 p.get("mtu"),
                 _fmt_bool(link.get("up")),
+                link.get("changes", 0),
                 f"{speed // 1000}G" if speed >= 1000 else (f"{speed}M" if speed else "-"),
                 p.get("rx_queues"),
                 p.get("tx_queues"),
-                _fmt_bool(p.get("rx_ip_checksum_offload")),
+                "on" if p.get("rx_ip_checksum_offload") else "off",
                 p.get("device") or p.get("driver"),
             ]
         )
-    headers = ["ID", "NAME", "TAP", "MAC", "MTU", "LINK", "SPEED", "RXQ", "TXQ", "RXCSUM", "DEVICE"]
+    headers = "ID NAME TAP MAC MTU LINK CHANGES SPEED RXQ TXQ RXCSUM DEVICE".split()
     table(rows, headers, out)
 
 

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Each port's link state mirrored to its tap's carrier (manager lcore), as VPP's linux-cp does: when a
+ * port's link goes down the kernel sees its tap lose carrier, so it drops the connected routes and the
+ * neighbours of that port at once, and FRR takes the interface down (OSPF adjacencies, eBGP sessions to
+ * directly connected peers) instead of waiting for hold timers.  The link is polled: not every PMD raises
+ * link interrupts (af_packet, af_xdp, tap), and with none rte_eth_link_get_nowait asks the driver.
+ *
+ * The carrier is set with RTM_NEWLINK / IFLA_CARRIER, which the tun driver takes while a queue is
+ * attached (the tap PMD's); one message with its acknowledgement per change.
+ */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "fwd.h"
+
+/* The kernel answers at once; a stuck answer must not stall the manager for long. */
+#define NETLINK_TIMEOUT_US 100000
+
+int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
+{
+	struct timeval timeout = {.tv_usec = NETLINK_TIMEOUT_US};
+
+	fwd->link_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fwd->link_nl < 0 || setsockopt(fwd->link_nl, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "link mirror: netlink socket: %s", strerror(-rc));
+		return rc;
+	}
+	for (uint16_t i = 0; i < fwd->n_ports; i++) {
+		struct hy_link_mirror *lm = &fwd->link[i];
+
+		lm->carrier = -1;
+		if (fwd->ports[i].tap_id == HY_NO_TAP)
+			continue;
+		lm->tap_ifindex = if_nametoindex(fwd->conf.ports[i].tap);
+		if (lm->tap_ifindex == 0) {
+			snprintf(err, errlen, "ports[%u].tap: no interface %s: %s", i, fwd->conf.ports[i].tap,
+				 strerror(errno));
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+void hy_link_close(struct hy_fwd *fwd)
+{
+	if (fwd->link_nl >= 0)
+		close(fwd->link_nl);
+	fwd->link_nl = -1;
+}
+
+/* 0, or a negative errno from the kernel's acknowledgement. */
+static int set_carrier(int nl, unsigned int ifindex, bool on)
+{
+	static uint32_t seq;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		struct rtattr rta;
+		uint8_t carrier;
+		uint8_t pad[3];
+	} req = {
+		.nh = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)) + RTA_SPACE(1),
+		       .nlmsg_type = RTM_NEWLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		       .nlmsg_seq = ++seq},
+		.ifi = {.ifi_family = AF_UNSPEC, .ifi_index = (int)ifindex},
+		.rta = {.rta_len = RTA_LENGTH(1), .rta_type = IFLA_CARRIER},
+		.carrier = on,
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	ssize_t n;
+
+	if (send(nl, &req, req.nh.nlmsg_len, 0) < 0)
+		return -errno;
+	do { /* past the late answer to an earlier request that timed out, if any */
+		n = recv(nl, &ack, sizeof(ack), 0);
+		if (n < 0)
+			return -errno;
+		if ((size_t)n < sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR)
+			return -EPROTO;
+	} while (ack.nh.nlmsg_seq != seq);
+	return ack.err.error;
+}
+
+unsigned int hy_link_poll(struct hy_fwd *fwd)
+{
+	unsigned int changed = 0;
+
+	for (uint16_t i = 0; i < fwd->n_ports; i++) {
+		struct hy_link_mirror *lm = &fwd->link[i];
+		struct rte_eth_link link;
+		int8_t up;
+		int rc;
+
+		if (lm->tap_ifindex == 0 || rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
+			continue;
+		up = link.link_status == RTE_ETH_LINK_UP;
+		if (up == lm->carrier)
+			continue;
+		if (lm->carrier >= 0) {
+			lm->changes++;
+			changed++;
+		}
+		rc = set_carrier(fwd->link_nl, lm->tap_ifindex, up);
+		fprintf(stderr, "hayate-fwd: port %s: link %s; tap %s carrier %s%s%s\n", fwd->conf.ports[i].name,
+			up ? "up" : "down", fwd->conf.ports[i].tap, up ? "on" : "off", rc == 0 ? "" : ": failed: ",
+			rc == 0 ? "" : strerror(-rc));
+		/* Not retried: a refusal (the tap deleted under us) would only repeat every poll. */
+		lm->carrier = up;
+	}
+	return changed;
+}

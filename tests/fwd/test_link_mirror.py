@@ -1,0 +1,130 @@
+"""A port's link state mirrored to its tap's carrier: when the link goes down the router's kernel sees the tap
+lose carrier (and with it the connected routes of the port), and FRR drops the eBGP session over it at once
+instead of after its hold time; when the link comes back, so do the carrier, forwarding and the session.
+
+Port p0's device is DPDK's net_tap, whose link follows its kernel interface (w0 in the dataplane namespace):
+setting w0 down is the lab's unplugged cable. The af_packet ports report their link up whatever the veth does.
+For the BGP test w0 is patched to host A's wire (tc mirred), so that host A reaches the router through p0.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from frrutil import Frr, available, bgp_conf, bgp_established
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
+from .lab import HOST_A_MAC, PORT_MACS, Lab, capture, nsexec, send_frames, wait_for
+
+POLL_WAIT_S = 5  # the forwarder polls ten times a second
+HOLD_S = 30  # the BGP hold time: a session that drops well before it went down with the link
+PEER_PREFIX = "198.51.100.0/24"
+
+
+def router_link(lab: Lab, port: str) -> dict[str, Any]:
+    out = nsexec(lab.ns("r"), "ip", "-j", "link", "show", "dev", lab.ifname(port)).stdout
+    link: dict[str, Any] = json.loads(out)[0]
+    return link
+
+
+def has_carrier(lab: Lab, port: str) -> bool:
+    return "LOWER_UP" in router_link(lab, port)["flags"]
+
+
+def connected_route_flags(lab: Lab, port: str) -> list[str]:
+    out = nsexec(lab.ns("r"), "ip", "-j", "route", "show", "10.1.0.0/24", "dev", lab.ifname(port)).stdout
+    routes: list[dict[str, Any]] = json.loads(out)
+    assert len(routes) == 1, routes
+    flags: list[str] = routes[0].get("flags", [])
+    return flags
+
+
+def set_wire(lab: Lab, state: str) -> None:
+    nsexec(lab.ns("d"), "ip", "link", "set", lab.ifname("w0"), state)
+
+
+def test_the_taps_start_with_carrier_and_no_changes(tap_wire_router: Lab) -> None:
+    for name in ("p0", "p1"):
+        port = tap_wire_router.port(name)
+        assert port["link"]["up"] is True and port["link"]["changes"] == 0, port
+        assert port["tap_carrier"] is True, port
+        assert has_carrier(tap_wire_router, name)
+
+
+def test_a_link_down_takes_the_carrier_of_its_tap_only(tap_wire_router: Lab) -> None:
+    lab = tap_wire_router
+    set_wire(lab, "down")
+    try:
+        wait_for(lambda: not has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap to lose its carrier")
+        p0 = lab.port("p0")
+        assert p0["link"]["up"] is False and p0["tap_carrier"] is False and p0["link"]["changes"] == 1, p0
+        assert router_link(lab, "p0")["operstate"] == "DOWN"
+        assert "linkdown" in connected_route_flags(lab, "p0")
+        assert has_carrier(lab, "p1") and lab.port("p1")["link"]["changes"] == 0
+    finally:
+        set_wire(lab, "up")
+    wait_for(lambda: has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap to get its carrier back")
+    p0 = lab.port("p0")
+    assert p0["link"]["up"] is True and p0["tap_carrier"] is True and p0["link"]["changes"] == 2, p0
+    assert "linkdown" not in connected_route_flags(lab, "p0")
+    assert "p0: link down; tap" in lab.log.read_text()
+
+
+def test_forwarding_resumes_when_the_link_is_back(tap_wire_router: Lab) -> None:
+    lab = tap_wire_router
+    wait_for(lambda: has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap with its carrier")
+    frame = Ether(src=HOST_A_MAC, dst=PORT_MACS[0]) / IP(src="10.1.0.2", dst="10.2.0.2") / UDP(dport=9)
+    with capture(lab, "b", lab.ifname("h1"), 1, "udp and dst port 9") as seen:
+        send_frames(lab, "d", lab.ifname("w0"), [bytes(frame / b"link back")])
+    assert any("10.1.0.2" in line and "10.2.0.2.9" in line for line in seen), seen
+
+
+@pytest.fixture(scope="module")
+def bgp_over_p0(tap_wire_router: Lab) -> Iterator[tuple[Lab, Frr]]:
+    """FRR on the router and on host A, peering over port p0 (10.1.0.1 - 10.1.0.2) with a long hold time."""
+    if not available("zebra", "bgpd"):
+        pytest.skip("FRR (zebra, bgpd, vtysh) is not installed")
+    lab = tap_wire_router
+    d, wire, host_a = lab.ns("d"), lab.ifname("w0"), lab.ifname("d0")
+    for src, dst in ((host_a, wire), (wire, host_a)):  # a patch cable: every frame in one end out the other
+        nsexec(d, "tc", "qdisc", "add", "dev", src, "ingress")
+        redirect = ("tc", "filter", "add", "dev", src, "ingress", "u32", "match", "u32", "0", "0")
+        if nsexec(d, *redirect, "action", "mirred", "egress", "redirect", "dev", dst, check=False).returncode:
+            pytest.skip("this kernel has no tc u32 classifier or mirred action to join host A's wire to w0")
+    router, peer = Frr(lab.ns("r")), Frr(lab.ns("a"))
+    try:
+        for frr, conf in (
+            (router, bgp_conf(65001, "10.1.0.1", "10.1.0.2", 65002, [], keepalive=HOLD_S // 3, hold=HOLD_S)),
+            (peer, bgp_conf(65002, "10.1.0.2", "10.1.0.1", 65001, [PEER_PREFIX], HOLD_S // 3, HOLD_S)),
+        ):
+            frr.start("zebra", "hostname zebra\n")
+            frr.start("bgpd", conf, "-p", "179")
+        yield lab, router
+    finally:
+        router.remove()
+        peer.remove()
+
+
+def router_has_route(lab: Lab, prefix: str) -> bool:
+    return prefix in nsexec(lab.ns("r"), "ip", "route", "show", prefix).stdout
+
+
+def test_an_ebgp_session_drops_with_its_link_not_its_hold_time(bgp_over_p0: tuple[Lab, Frr]) -> None:
+    lab, router = bgp_over_p0
+    wait_for(lambda: bgp_established(router, "10.1.0.2"), 60, "BGP Established over p0", interval=0.5)
+    wait_for(lambda: router_has_route(lab, PEER_PREFIX), 20, f"{PEER_PREFIX} in the router's kernel")
+    set_wire(lab, "down")
+    try:
+        down_at = time.monotonic()
+        wait_for(lambda: not bgp_established(router, "10.1.0.2"), HOLD_S / 3, "the session to drop", 0.2)
+        wait_for(lambda: not router_has_route(lab, PEER_PREFIX), 5, f"{PEER_PREFIX} withdrawn")
+        assert time.monotonic() - down_at < HOLD_S / 3
+    finally:
+        set_wire(lab, "up")
+    wait_for(lambda: bgp_established(router, "10.1.0.2"), 60, "BGP Established again", interval=0.5)
+    wait_for(lambda: router_has_route(lab, PEER_PREFIX), 20, f"{PEER_PREFIX} back in the router's kernel")
