@@ -47,8 +47,6 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 				      "duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half",
 				      "autoneg", link.link_autoneg == RTE_ETH_LINK_AUTONEG,
 				      "changes", (json_int_t)fwd->link[i].changes));
-	json_object_set_new(o, "tap_carrier",
-			    fwd->link[i].carrier < 0 ? json_null() : json_boolean(fwd->link[i].carrier));
 	return o;
 }
 

@@ -56,10 +56,10 @@ struct hy_punt_port {
 	uint64_t to_tap, tap_tx_drops, from_tap, inject_drops;
 };
 
-/* Manager-side mirror of a port's link state on its tap's carrier (link.c). */
+/* Manager-side link state of a port, mirrored on its tap's carrier (link.c). */
 struct hy_link_mirror {
 	unsigned int tap_ifindex; /* 0: the port has no tap */
-	int8_t carrier;           /* last set on the tap: 1 on, 0 off, -1 not yet */
+	int8_t up;                /* last link state seen (and set as the tap's carrier): 1, 0, -1 not yet */
 	uint64_t changes;         /* link state changes seen since the start */
 };
 
@@ -106,8 +106,8 @@ int hy_lcore_main(void *arg);
 /* Prepare per-lcore state: TX buffers, punt rings (main lcore, before the launch). */
 int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
 
-/* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll mirrors each port's link state to
- * its tap's carrier and returns how many ports changed. */
+/* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll reads each port's link state,
+ * mirrors it to the port's tap's carrier and returns how many ports changed. */
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
 unsigned int hy_link_poll(struct hy_fwd *fwd);
 void hy_link_close(struct hy_fwd *fwd);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Each port's link state mirrored to its tap's carrier (manager lcore), as VPP's linux-cp does: when a
- * port's link goes down the kernel sees its tap lose carrier, so it drops the connected routes and the
- * neighbours of that port at once, and FRR takes the interface down (OSPF adjacencies, eBGP sessions to
- * directly connected peers) instead of waiting for hold timers.  The link is polled: not every PMD raises
- * link interrupts (af_packet, af_xdp, tap), and with none rte_eth_link_get_nowait asks the driver.
+ * Each port's link state, counted and mirrored to its tap's carrier (manager lcore), as VPP's linux-cp
+ * does: when a port's link goes down the kernel sees its tap lose carrier, so it marks the port's connected
+ * routes linkdown and flushes its neighbours at once, and FRR takes the interface down (OSPF adjacencies,
+ * eBGP sessions to directly connected peers) instead of waiting for hold timers.  The link is polled: not
+ * every PMD raises link interrupts (af_packet, af_xdp, tap), and with none rte_eth_link_get_nowait asks the
+ * driver.
  *
  * The carrier is set with RTM_NEWLINK / IFLA_CARRIER, which the tun driver takes while a queue is
  * attached (the tap PMD's); one message with its acknowledgement per change.
@@ -41,7 +42,7 @@ int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
 		struct hy_link_mirror *lm = &fwd->link[i];
 
-		lm->carrier = -1;
+		lm->up = -1;
 		if (fwd->ports[i].tap_id == HY_NO_TAP)
 			continue;
 		lm->tap_ifindex = if_nametoindex(fwd->conf.ports[i].tap);
@@ -103,26 +104,30 @@ unsigned int hy_link_poll(struct hy_fwd *fwd)
 	unsigned int changed = 0;
 
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
+		const char *name = fwd->conf.ports[i].name, *tap = fwd->conf.ports[i].tap;
 		struct hy_link_mirror *lm = &fwd->link[i];
 		struct rte_eth_link link;
 		int8_t up;
 		int rc;
 
-		if (lm->tap_ifindex == 0 || rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
+		if (rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;
-		if (up == lm->carrier)
+		if (up == lm->up)
 			continue;
-		if (lm->carrier >= 0) {
+		if (lm->up >= 0) {
 			lm->changes++;
 			changed++;
 		}
-		rc = set_carrier(fwd->link_nl, lm->tap_ifindex, up);
-		fprintf(stderr, "hayate-fwd: port %s: link %s; tap %s carrier %s%s%s\n", fwd->conf.ports[i].name,
-			up ? "up" : "down", fwd->conf.ports[i].tap, up ? "on" : "off", rc == 0 ? "" : ": failed: ",
-			rc == 0 ? "" : strerror(-rc));
+		lm->up = up;
+		if (lm->tap_ifindex == 0) {
+			fprintf(stderr, "hayate-fwd: port %s: link %s\n", name, up ? "up" : "down");
+			continue;
+		}
 		/* Not retried: a refusal (the tap deleted under us) would only repeat every poll. */
-		lm->carrier = up;
+		rc = set_carrier(fwd->link_nl, lm->tap_ifindex, up);
+		fprintf(stderr, "hayate-fwd: port %s: link %s; tap %s carrier %s%s%s\n", name, up ? "up" : "down", tap,
+			up ? "on" : "off", rc == 0 ? "" : ": failed: ", rc == 0 ? "" : strerror(-rc));
 	}
 	return changed;
 }

@@ -80,10 +80,13 @@ def test_initial_sync_mirrors_routes_addresses_and_neighbours(lab: Lab) -> None:
     text = in_netns(ns, scrape)
     assert re.search(r'hayate_agent_routes\{family="ipv4",protocol="boot"\} 7\.0', text), text
     assert "hayate_agent_ready 1.0" in text
-    assert (
-        re.search(r"hayate_fwd_lcore_busy_ratio\{lcore=\"1\"\}", text)
-        or "hayate_agent_forwarder_up 1.0" in text
-    )
+    # The forwarder's own counters come with the agent's next STATS (once a second).
+    wait_for(lambda: "hayate_fwd_port_link_up" in in_netns(ns, scrape), 10, "the forwarder's metrics")
+    text = in_netns(ns, scrape)
+    assert re.search(r'hayate_fwd_lcore_busy_ratio\{lcore="1"\}', text), text
+    for port in ("p0", "p1"):  # net_null: always up
+        assert f'hayate_fwd_port_link_up{{port="{port}"}} 1.0' in text, text
+        assert f'hayate_fwd_port_link_changes_total{{port="{port}"}} 0.0' in text, text
 
 
 def test_bulk_add_and_delete_with_ip_batch(lab: Lab) -> None:

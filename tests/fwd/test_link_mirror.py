@@ -1,5 +1,5 @@
 """A port's link state mirrored to its tap's carrier: when the link goes down the router's kernel sees the tap
-lose carrier (and with it the connected routes of the port), and FRR drops the eBGP session over it at once
+lose carrier (and marks the port's connected routes linkdown), and FRR drops the eBGP session over it at once
 instead of after its hold time; when the link comes back, so do the carrier, forwarding and the session.
 
 Port p0's device is DPDK's net_tap, whose link follows its kernel interface (w0 in the dataplane namespace):
@@ -10,7 +10,6 @@ For the BGP test w0 is patched to host A's wire (tc mirred), so that host A reac
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from scapy.layers.l2 import Ether
 from .lab import HOST_A_MAC, PORT_MACS, Lab, capture, nsexec, send_frames, wait_for
 
 POLL_WAIT_S = 5  # the forwarder polls ten times a second
-HOLD_S = 30  # the BGP hold time: a session that drops well before it went down with the link
+HOLD_S = 30  # the BGP hold time: a session that drops within a third of it went down with the link
 PEER_PREFIX = "198.51.100.0/24"
 
 
@@ -48,11 +47,16 @@ def set_wire(lab: Lab, state: str) -> None:
     nsexec(lab.ns("d"), "ip", "link", "set", lab.ifname("w0"), state)
 
 
+def stats_link(lab: Lab, port: str) -> dict[str, Any]:
+    link: dict[str, Any] = next(p for p in lab.stats()["ports"] if p["name"] == port)["link"]
+    return link
+
+
 def test_the_taps_start_with_carrier_and_no_changes(tap_wire_router: Lab) -> None:
     for name in ("p0", "p1"):
         port = tap_wire_router.port(name)
         assert port["link"]["up"] is True and port["link"]["changes"] == 0, port
-        assert port["tap_carrier"] is True, port
+        assert stats_link(tap_wire_router, name) == {"up": True, "changes": 0}
         assert has_carrier(tap_wire_router, name)
 
 
@@ -62,7 +66,8 @@ def test_a_link_down_takes_the_carrier_of_its_tap_only(tap_wire_router: Lab) -> 
     try:
         wait_for(lambda: not has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap to lose its carrier")
         p0 = lab.port("p0")
-        assert p0["link"]["up"] is False and p0["tap_carrier"] is False and p0["link"]["changes"] == 1, p0
+        assert p0["link"]["up"] is False and p0["link"]["changes"] == 1, p0
+        assert stats_link(lab, "p0") == {"up": False, "changes": 1}
         assert router_link(lab, "p0")["operstate"] == "DOWN"
         assert "linkdown" in connected_route_flags(lab, "p0")
         assert has_carrier(lab, "p1") and lab.port("p1")["link"]["changes"] == 0
@@ -70,7 +75,8 @@ def test_a_link_down_takes_the_carrier_of_its_tap_only(tap_wire_router: Lab) -> 
         set_wire(lab, "up")
     wait_for(lambda: has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap to get its carrier back")
     p0 = lab.port("p0")
-    assert p0["link"]["up"] is True and p0["tap_carrier"] is True and p0["link"]["changes"] == 2, p0
+    assert p0["link"]["up"] is True and p0["link"]["changes"] == 2, p0
+    assert stats_link(lab, "p0") == {"up": True, "changes": 2}
     assert "linkdown" not in connected_route_flags(lab, "p0")
     assert "p0: link down; tap" in lab.log.read_text()
 
@@ -120,10 +126,8 @@ def test_an_ebgp_session_drops_with_its_link_not_its_hold_time(bgp_over_p0: tupl
     wait_for(lambda: router_has_route(lab, PEER_PREFIX), 20, f"{PEER_PREFIX} in the router's kernel")
     set_wire(lab, "down")
     try:
-        down_at = time.monotonic()
         wait_for(lambda: not bgp_established(router, "10.1.0.2"), HOLD_S / 3, "the session to drop", 0.2)
         wait_for(lambda: not router_has_route(lab, PEER_PREFIX), 5, f"{PEER_PREFIX} withdrawn")
-        assert time.monotonic() - down_at < HOLD_S / 3
     finally:
         set_wire(lab, "up")
     wait_for(lambda: bgp_established(router, "10.1.0.2"), 60, "BGP Established again", interval=0.5)
