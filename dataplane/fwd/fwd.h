@@ -106,10 +106,10 @@ int hy_lcore_main(void *arg);
 /* Prepare per-lcore state: TX buffers, punt rings (main lcore, before the launch). */
 int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
 
-/* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll reads each port's link state,
- * mirrors it to the port's tap's carrier and returns how many ports changed. */
+/* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll reads each port's link state and
+ * mirrors it to the port's tap's carrier. */
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
-unsigned int hy_link_poll(struct hy_fwd *fwd);
+void hy_link_poll(struct hy_fwd *fwd);
 void hy_link_close(struct hy_fwd *fwd);
 
 /* ctl_stats.c: refresh the busy-ratio windows (manager lcore, once a second). */

@@ -99,35 +99,30 @@ static int set_carrier(int nl, unsigned int ifindex, bool on)
 	return ack.err.error;
 }
 
-unsigned int hy_link_poll(struct hy_fwd *fwd)
+void hy_link_poll(struct hy_fwd *fwd)
 {
-	unsigned int changed = 0;
-
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
-		const char *name = fwd->conf.ports[i].name, *tap = fwd->conf.ports[i].tap;
 		struct hy_link_mirror *lm = &fwd->link[i];
 		struct rte_eth_link link;
+		char carrier[128] = "";
 		int8_t up;
-		int rc;
 
 		if (rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;
 		if (up == lm->up)
 			continue;
-		if (lm->up >= 0) {
+		if (lm->up >= 0)
 			lm->changes++;
-			changed++;
-		}
 		lm->up = up;
-		if (lm->tap_ifindex == 0) {
-			fprintf(stderr, "hayate-fwd: port %s: link %s\n", name, up ? "up" : "down");
-			continue;
+		if (lm->tap_ifindex != 0) {
+			/* Not retried: a refusal (the tap deleted under us) would only repeat every poll. */
+			int rc = set_carrier(fwd->link_nl, lm->tap_ifindex, up);
+
+			snprintf(carrier, sizeof(carrier), "; tap %s carrier %s%s%s", fwd->conf.ports[i].tap,
+				 up ? "on" : "off", rc == 0 ? "" : ": failed: ", rc == 0 ? "" : strerror(-rc));
 		}
-		/* Not retried: a refusal (the tap deleted under us) would only repeat every poll. */
-		rc = set_carrier(fwd->link_nl, lm->tap_ifindex, up);
-		fprintf(stderr, "hayate-fwd: port %s: link %s; tap %s carrier %s%s%s\n", name, up ? "up" : "down", tap,
-			up ? "on" : "off", rc == 0 ? "" : ": failed: ", rc == 0 ? "" : strerror(-rc));
+		fprintf(stderr, "hayate-fwd: port %s: link %s%s\n", fwd->conf.ports[i].name, up ? "up" : "down",
+			carrier);
 	}
-	return changed;
 }

@@ -117,7 +117,7 @@ static void manager_loop(struct hy_fwd *fwd)
 			last_ctl = now;
 		}
 		if (now - last_link >= link_period) {
-			work += hy_link_poll(fwd);
+			hy_link_poll(fwd);
 			last_link = now;
 		}
 		if (now - last_tick >= fwd->hz) {
