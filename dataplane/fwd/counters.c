@@ -13,6 +13,7 @@ static const char *const drop_names[HY_DROP_MAX] = {
 	[HY_DROP_IP_CHECKSUM] = "ip_checksum",
 	[HY_DROP_TTL_ZERO] = "ttl_zero",
 	[HY_DROP_MARTIAN_SRC] = "martian_source",
+	[HY_DROP_MARTIAN_DST] = "martian_destination",
 	[HY_DROP_NO_ROUTE] = "no_route",
 	[HY_DROP_BLACKHOLE] = "blackhole",
 	[HY_DROP_NH_INVALID] = "nexthop_invalid",

@@ -21,7 +21,8 @@ enum hy_drop {
 	HY_DROP_IP_LENGTH,	/* total/payload length inconsistent with the frame */
 	HY_DROP_IP_CHECKSUM,
 	HY_DROP_TTL_ZERO,	/* received with TTL / hop limit 0 */
-	HY_DROP_MARTIAN_SRC,	/* multicast or broadcast source */
+	HY_DROP_MARTIAN_SRC,	/* multicast, broadcast, network 0 or loopback source; IPv6 :: or ::1 */
+	HY_DROP_MARTIAN_DST,	/* network 0 or loopback destination; IPv6 :: or ::1 */
 	HY_DROP_NO_ROUTE,	/* punt.no_route = drop */
 	HY_DROP_BLACKHOLE,
 	HY_DROP_NH_INVALID,	/* route to a next hop that vanished */
@@ -36,7 +37,7 @@ enum hy_punt_reason {
 	HY_PUNT_ARP,
 	HY_PUNT_ND,		/* ICMPv6 RS/RA/NS/NA/redirect */
 	HY_PUNT_MULTICAST,	/* multicast/broadcast destination */
-	HY_PUNT_LINK_LOCAL,	/* IPv6 fe80::/10 destination */
+	HY_PUNT_LINK_LOCAL,	/* IPv6 fe80::/10 destination, or source of a packet to be routed */
 	HY_PUNT_NON_IP,
 	HY_PUNT_LOCAL,		/* LOCAL next hop: the router's own address */
 	HY_PUNT_TTL,		/* TTL / hop limit expires here */

@@ -49,6 +49,91 @@ static inline uint32_t hy_be32(const uint8_t *p)
 	return rte_be_to_cpu_32(v);
 }
 
+/*
+ * Addresses a routed packet rarely carries, tested on both addresses at once so that the common packet pays
+ * one branch: IPv4 networks 0 and 127 and everything from 224 (multicast, class E, broadcast); IPv6 first
+ * bytes 00 (:: and ::1 among them), fe (link-local) and ff (multicast).  (uint8_t)(b - 1) wraps 0 to 255.
+ */
+static inline bool hy_ipv4_unusual(uint32_t src, uint32_t dst)
+{
+	uint8_t s = (uint8_t)(src >> 24), d = (uint8_t)(dst >> 24);
+
+	return ((uint8_t)(s - 1) >= 223) | (s == 127) | ((uint8_t)(d - 1) >= 223) | (d == 127);
+}
+
+static inline bool hy_ipv6_unusual(const uint8_t *ip)
+{
+	return ((uint8_t)(ip[8] - 1) >= 0xfd) | ((uint8_t)(ip[24] - 1) >= 0xfd);
+}
+
+/* RFC 1812 5.3.7: nothing from or to network 0 or 127 is forwarded (Linux drops both as martians). */
+static inline bool hy_ipv4_zero_or_loopback(uint32_t addr)
+{
+	return (addr >> 24) == 0 || (addr >> 24) == 127;
+}
+
+/* RFC 4291 2.5.2 and 2.5.3: the unspecified address (::) and the loopback address (::1). */
+static inline bool hy_ipv6_unspecified_or_loopback(const uint8_t *addr)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, addr, 8);
+	memcpy(&lo, addr + 8, 8);
+	return hi == 0 && (lo == 0 || lo == rte_cpu_to_be_64(1));
+}
+
+static inline bool hy_ipv6_link_local(const uint8_t *addr)
+{
+	return addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80;
+}
+
+/* ICMPv6 router and neighbour discovery (RS, RA, NS, NA, redirect) without extension headers. */
+static inline bool hy_ipv6_nd(const uint8_t *ip, uint32_t total)
+{
+	return ip[6] == HY_NEXT_ICMPV6 && total >= 41 && ip[40] >= HY_ICMPV6_RS && ip[40] <= HY_ICMPV6_REDIRECT;
+}
+
+/* The verdict for unusual IPv4 addresses, as Linux gives it; false where the packet is routed after all
+ * (class E, which Linux routes). */
+static inline bool hy_ipv4_unusual_verdict(uint32_t src, uint32_t dst, struct hy_pkt *pkt)
+{
+	if ((src >> 28) == 0xe || src == 0xffffffffu)
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	else if ((dst >> 28) == 0xe || dst == 0xffffffffu)
+		hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST); /* before the next test: DHCP's 0.0.0.0 sources */
+	else if (hy_ipv4_zero_or_loopback(src))
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	else if (hy_ipv4_zero_or_loopback(dst))
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_DST);
+	else
+		return false;
+	return true;
+}
+
+/* The same for IPv6; ND and multicast come before the :: test, which lets DAD's and MLD's :: sources reach
+ * the kernel, and a link-local source never leaves its link (RFC 4291 2.5.6): the kernel answers "beyond
+ * scope of source address". */
+static inline bool hy_ipv6_unusual_verdict(const uint8_t *ip, uint32_t total, struct hy_pkt *pkt)
+{
+	if (ip[8] == 0xff)
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	else if (hy_ipv6_nd(ip, total))
+		hy_verdict(pkt, HY_V_PUNT, HY_PUNT_ND);
+	else if (ip[24] == 0xff)
+		hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST);
+	else if (hy_ipv6_link_local(ip + 24))
+		hy_verdict(pkt, HY_V_PUNT, HY_PUNT_LINK_LOCAL);
+	else if (hy_ipv6_unspecified_or_loopback(ip + 24))
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_DST);
+	else if (hy_ipv6_unspecified_or_loopback(ip + 8))
+		hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
+	else if (hy_ipv6_link_local(ip + 8))
+		hy_verdict(pkt, HY_V_PUNT, HY_PUNT_LINK_LOCAL);
+	else
+		return false;
+	return true;
+}
+
 /* One's-complement sum of a 20-byte header (no options), folded to 16 bits as rte_raw_cksum folds it:
  * five 32-bit loads instead of ten 16-bit ones; 2^16 = 1 modulo 2^16 - 1, so the sums agree. */
 static inline uint16_t hy_cksum20(const uint8_t *ip)
@@ -96,11 +181,9 @@ static inline void hy_ipv4_check_inline(const uint8_t *ip, uint32_t avail, bool 
 	if (unlikely(pkt->ttl == 0))
 		return hy_verdict(pkt, HY_V_DROP, HY_DROP_TTL_ZERO);
 	src = hy_be32(ip + 12);
-	if (unlikely((src >> 28) == 0xe || src == 0xffffffffu))
-		return hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
 	pkt->dst4 = hy_be32(ip + 16);
-	if (unlikely((pkt->dst4 >> 28) == 0xe || pkt->dst4 == 0xffffffffu))
-		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST);
+	if (unlikely(hy_ipv4_unusual(src, pkt->dst4)) && hy_ipv4_unusual_verdict(src, pkt->dst4, pkt))
+		return;
 	if (unlikely(ihl > 20))
 		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_OPTIONS);
 	/* More-fragments flag or a fragment offset. */
@@ -123,14 +206,10 @@ static inline void hy_ipv6_check_inline(const uint8_t *ip, uint32_t avail, struc
 	pkt->ttl = ip[7];
 	if (unlikely(pkt->ttl == 0))
 		return hy_verdict(pkt, HY_V_DROP, HY_DROP_TTL_ZERO);
-	if (unlikely(ip[8] == 0xff))
-		return hy_verdict(pkt, HY_V_DROP, HY_DROP_MARTIAN_SRC);
-	if (unlikely(ip[6] == HY_NEXT_ICMPV6 && total >= 41 && ip[40] >= HY_ICMPV6_RS && ip[40] <= HY_ICMPV6_REDIRECT))
+	if (unlikely(hy_ipv6_unusual(ip)) && hy_ipv6_unusual_verdict(ip, total, pkt))
+		return;
+	if (unlikely(hy_ipv6_nd(ip, total)))
 		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_ND);
-	if (unlikely(ip[24] == 0xff))
-		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_MULTICAST);
-	if (unlikely(ip[24] == 0xfe && (ip[25] & 0xc0) == 0x80))
-		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_LINK_LOCAL);
 	if (unlikely(ip[6] == HY_NEXT_HOP_BY_HOP))
 		return hy_verdict(pkt, HY_V_PUNT, HY_PUNT_OPTIONS);
 	hy_verdict(pkt, HY_V_ROUTE6, 0);

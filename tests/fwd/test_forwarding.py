@@ -6,10 +6,12 @@ import ipaddress
 import re
 
 from hayate.ctl import NextHop, NextHopKind
-from scapy.layers.inet import ICMP, IP
+from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Dot1Q, Ether
 
 from .lab import (
+    HOST_A_MAC,
     HOST_B_MAC,
     PORT_MACS,
     VLAN_ID,
@@ -96,6 +98,28 @@ def test_hop_limit_1_gets_time_exceeded_from_the_router(router: Lab) -> None:
     after = router.stats()
     assert "Time exceeded" in out or "Time to live exceeded" in out, out
     assert counters_delta(before, after, "punts")["ttl_expired"] == 1
+
+
+def test_link_local_source_gets_beyond_scope_instead_of_being_routed(router: Lab) -> None:
+    # RFC 4291 2.5.6: a packet from a link-local address never leaves its link. The forwarder punts it and the
+    # kernel answers with ICMPv6 destination unreachable, code 2 (beyond scope of source address).
+    ha = router.ifname("h0")
+    addr = nsexec(router.ns("a"), "ip", "-6", "-o", "addr", "show", "dev", ha, "scope", "link").stdout
+    link_local = addr.split()[3].split("/")[0]
+    frame = (
+        Ether(src=HOST_A_MAC, dst=PORT_MACS[0])
+        / IPv6(src=link_local, dst="2001:db8:2::2")
+        / UDP(sport=5000, dport=9)
+        / b"link-local"
+    )
+    before = router.stats()
+    with capture(router, "a", ha, 1, "icmp6 and ip6[40] == 1") as lines:
+        send_frames(router, "a", ha, [bytes(frame)])
+    after = router.stats()
+    out = "\n".join(lines)
+    assert "destination unreachable" in out and "beyond scope" in out, out
+    assert counters_delta(before, after, "punts")["link_local"] == 1
+    assert after["fwd6"] == before["fwd6"]
 
 
 def test_vlan_sub_interface_pushes_and_pops_the_tag(router: Lab) -> None:

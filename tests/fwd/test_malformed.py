@@ -68,6 +68,47 @@ CASES: dict[str, tuple[Callable[[], bytes], str, str]] = {
         "drops",
         "martian_source",
     ),
+    # RFC 1812 5.3.7 and RFC 4291 2.5.2/2.5.3: martians are never forwarded (as Linux drops them).
+    "ipv4_loopback_source": (
+        lambda: bytes(eth() / IP(src="127.0.0.1", dst="10.2.0.2") / ICMP()),
+        "drops",
+        "martian_source",
+    ),
+    "ipv4_network_0_source": (
+        lambda: bytes(eth() / IP(src="0.0.0.7", dst="10.2.0.2") / ICMP()),
+        "drops",
+        "martian_source",
+    ),
+    "ipv4_loopback_destination": (
+        lambda: bytes(eth() / IP(src="10.1.0.2", dst="127.0.0.1") / ICMP()),
+        "drops",
+        "martian_destination",
+    ),
+    "ipv4_network_0_destination": (
+        lambda: bytes(eth() / IP(src="10.1.0.2", dst="0.1.2.3") / ICMP()),
+        "drops",
+        "martian_destination",
+    ),
+    "ipv6_loopback_source": (
+        lambda: bytes(eth() / IPv6(src="::1", dst="2001:db8:2::2") / UDP()),
+        "drops",
+        "martian_source",
+    ),
+    "ipv6_unspecified_source": (
+        lambda: bytes(eth() / IPv6(src="::", dst="2001:db8:2::2") / UDP()),
+        "drops",
+        "martian_source",
+    ),
+    "ipv6_multicast_source": (
+        lambda: bytes(eth() / IPv6(src="ff02::1", dst="2001:db8:2::2") / UDP()),
+        "drops",
+        "martian_source",
+    ),
+    "ipv6_loopback_destination": (
+        lambda: bytes(eth() / IPv6(src="2001:db8:1::2", dst="::1") / UDP()),
+        "drops",
+        "martian_destination",
+    ),
     "unicast_to_another_mac": (
         lambda: bytes(eth(dst="02:00:00:00:99:99") / ip4() / ICMP()),
         "drops",

@@ -152,6 +152,50 @@ static void test_ipv4_drops(void)
 	CHECK(p.verdict == HY_V_DROP && p.reason == HY_DROP_VLAN_UNKNOWN);
 }
 
+/* Source and destination address bytes of an IPv4 frame, checksum recomputed. */
+static void ipv4_addresses(struct frame *f, uint32_t src, uint32_t dst)
+{
+	uint8_t *ip = f->b + f->l3;
+
+	for (int i = 0; i < 4; i++) {
+		ip[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+		ip[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+	}
+	set_cksum(ip, 20);
+}
+
+static void test_ipv4_martians(void)
+{
+	static const struct {
+		uint32_t src, dst;
+		uint8_t verdict, reason;
+	} cases[] = {
+		{0x7f000001, 0x0a020002, HY_V_DROP, HY_DROP_MARTIAN_SRC},	 /* 127.0.0.1 -> */
+		{0x00010203, 0x0a020002, HY_V_DROP, HY_DROP_MARTIAN_SRC},	 /* 0.1.2.3 -> */
+		{0xe0000001, 0x0a020002, HY_V_DROP, HY_DROP_MARTIAN_SRC},	 /* 224.0.0.1 -> */
+		{0xffffffff, 0x0a020002, HY_V_DROP, HY_DROP_MARTIAN_SRC},	 /* 255.255.255.255 -> */
+		{0x0a010002, 0x7f000001, HY_V_DROP, HY_DROP_MARTIAN_DST},	 /* -> 127.0.0.1 */
+		{0x0a010002, 0x00000009, HY_V_DROP, HY_DROP_MARTIAN_DST},	 /* -> 0.0.0.9 */
+		{0x00000000, 0xffffffff, HY_V_PUNT, HY_PUNT_MULTICAST},	 /* DHCP discover: the kernel's */
+		{0x7effffff, 0x80000000, HY_V_ROUTE4, 0},			 /* 126.255.255.255 -> 128.0.0.0 */
+		{0x01000000, 0x7e000001, HY_V_ROUTE4, 0},			 /* 1.0.0.0 -> 126.0.0.1 */
+		{0x0a010002, 0xf0000001, HY_V_ROUTE4, 0},			 /* class E, routed as Linux does */
+	};
+	struct frame f;
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		struct hy_pkt p;
+
+		ipv4_frame(&f, -1, 64, 0, 8);
+		ipv4_addresses(&f, cases[i].src, cases[i].dst);
+		p = parse(&f);
+		if (p.verdict != cases[i].verdict || p.reason != cases[i].reason)
+			fprintf(stderr, "IPv4 case %zu: verdict %u reason %u\n", i, p.verdict, p.reason);
+		CHECK_EQ(p.verdict, cases[i].verdict);
+		CHECK_EQ(p.reason, cases[i].reason);
+	}
+}
+
 static void test_ipv4_padding_allowed_and_fragment_flag(void)
 {
 	struct frame f;
@@ -241,6 +285,49 @@ static void test_ipv6(void)
 	f.b[14 + 25] = 0x80;
 	p = parse(&f);
 	CHECK(p.verdict == HY_V_PUNT && p.reason == HY_PUNT_LINK_LOCAL);
+}
+
+/* A routed IPv6 frame whose source (at 8) or destination (at 24) is replaced by `addr`. */
+static struct hy_pkt ipv6_with_address(int at, const char *addr_hex)
+{
+	struct frame f;
+
+	ipv6_frame(&f, 64, 17, 0x20, 8);
+	for (int i = 0; i < 16; i++) {
+		unsigned int byte;
+		CHECK(sscanf(addr_hex + 2 * i, "%2x", &byte) == 1);
+		f.b[14 + at + i] = (uint8_t)byte;
+	}
+	return parse(&f);
+}
+
+static void test_ipv6_martians(void)
+{
+	static const struct {
+		int at;
+		const char *addr;
+		uint8_t verdict, reason;
+	} cases[] = {
+		{8, "00000000000000000000000000000001", HY_V_DROP, HY_DROP_MARTIAN_SRC},   /* ::1 -> */
+		{8, "00000000000000000000000000000000", HY_V_DROP, HY_DROP_MARTIAN_SRC},   /* :: -> */
+		{8, "ff020000000000000000000000000001", HY_V_DROP, HY_DROP_MARTIAN_SRC},   /* ff02::1 -> */
+		{24, "00000000000000000000000000000001", HY_V_DROP, HY_DROP_MARTIAN_DST},  /* -> ::1 */
+		{24, "00000000000000000000000000000000", HY_V_DROP, HY_DROP_MARTIAN_DST},  /* -> :: */
+		{8, "fe800000000000000000000000000099", HY_V_PUNT, HY_PUNT_LINK_LOCAL},    /* fe80::99 -> */
+		{8, "febf0000000000000000000000000099", HY_V_PUNT, HY_PUNT_LINK_LOCAL},    /* fe80::/10's last */
+		{8, "fec00000000000000000000000000099", HY_V_ROUTE6, 0},                   /* fec0:: is not */
+		{8, "00000000000000000000000000000002", HY_V_ROUTE6, 0},                   /* ::2 -> */
+		{8, "00000000000000010000000000000001", HY_V_ROUTE6, 0},                   /* ::1:0:0:0:1 -> */
+		{24, "01000000000000000000000000000001", HY_V_ROUTE6, 0},                  /* -> 100::1 */
+	};
+
+	for (size_t i = 0; i < RTE_DIM(cases); i++) {
+		struct hy_pkt p = ipv6_with_address(cases[i].at, cases[i].addr);
+		if (p.verdict != cases[i].verdict || p.reason != cases[i].reason)
+			fprintf(stderr, "IPv6 case %zu: verdict %u reason %u\n", i, p.verdict, p.reason);
+		CHECK_EQ(p.verdict, cases[i].verdict);
+		CHECK_EQ(p.reason, cases[i].reason);
+	}
 }
 
 static void test_ttl_decrement_keeps_checksum_valid(void)
@@ -346,9 +433,11 @@ int main(void)
 	vlans[100 >> 6] |= 1ull << (100 & 63);
 	test_ipv4_valid_is_routed();
 	test_ipv4_drops();
+	test_ipv4_martians();
 	test_ipv4_padding_allowed_and_fragment_flag();
 	test_punts();
 	test_ipv6();
+	test_ipv6_martians();
 	test_ttl_decrement_keeps_checksum_valid();
 	test_ipv4_checksum_agrees_with_rte_raw_cksum();
 	test_ipv4_checksum_left_to_the_nic();
