@@ -96,6 +96,7 @@ def test_two_socket_server_files(rendered: tuple[Path, dict[str, Result]]) -> No
     s = sysctls(root)
     assert s["kernel.numa_balancing"] == "0" and s["net.ipv4.ip_forward"] == "1"
     assert s["net.core.rmem_max"] == "134217728"
+    assert s["net.ipv4.conf.all.send_redirects"] == "0"  # the forwarder sends none either
     files = tree(root)
     assert files["etc/systemd/system/multi-user.target.wants/hayate-cpu-tune.service"] == (
         "-> /etc/systemd/system/hayate-cpu-tune.service"
