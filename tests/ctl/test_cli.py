@@ -72,6 +72,12 @@ def test_lookup_finds_the_longest_prefix(forwarder: Lab) -> None:
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["nh"] == 16 and doc["prefix"] == "10.0.0.0/8"
+    r = hayatectl("--socket", str(forwarder.socket), "lookup", "192.0.2.1")
+    assert r.returncode == 0, r.stderr
+    fields = [line.split()[0] for line in r.stdout.splitlines()[1:]]
+    assert fields[:4] == ["address", "prefix", "nh", "kind"]
+    assert len(fields) == len(set(fields)) and "id" not in fields  # the next hop's id is the nh row
+    assert "local" in r.stdout
     r = hayatectl("--socket", str(forwarder.socket), "lookup", "not-an-address")
     assert r.returncode != 0 and "not an IPv4 or IPv6 address" in r.stderr
 
