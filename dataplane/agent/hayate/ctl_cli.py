@@ -222,12 +222,8 @@ def show_lookup(c: ControlClient, as_json: bool, out: TextIO, addr: str) -> None
     if as_json:
         write_json(doc, out)
         return
-    nh = doc.get("nh")
-    entry = doc.get("next_hop") or {}
-    rows: list[list[Any]] = [["address", str(ip)], ["prefix", doc.get("prefix", "-")], ["nh", nh]]
-    if not entry and isinstance(nh, int) and nh in RESERVED_NAMES:
-        rows.append(["kind", RESERVED_NAMES[nh]])
-    for k, v in entry.items():
+    rows: list[list[Any]] = [["address", str(ip)], ["prefix", doc.get("prefix", "-")], ["nh", doc.get("nh")]]
+    for k, v in (doc.get("next_hop") or {}).items():  # null only with no route (nh 0)
         if k != "id":  # the nh row
             rows.append([k, json.dumps(v) if isinstance(v, dict | list) else v])
     table(rows, ["FIELD", "VALUE"], out)
