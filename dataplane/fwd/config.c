@@ -222,8 +222,8 @@ static int parse_vlans(struct parse_ctx *ctx, const json_t *arr, const char *pat
 static int parse_port(struct parse_ctx *ctx, const json_t *v, const char *p, struct hy_port_conf *port)
 {
 	static const char *const keys[] = {"name", "device", "rx_queues", "mtu", "mac", "tap",
-					   "vlans", "rx_desc", "tx_desc", NULL};
-	char q[PATH_LEN], mac[32];
+					   "vlans", "rx_desc", "tx_desc", "urpf", NULL};
+	char q[PATH_LEN], mac[32], urpf[8] = "off";
 	bool has_tap, has_mac;
 	int rc;
 
@@ -235,8 +235,14 @@ static int parse_port(struct parse_ctx *ctx, const json_t *v, const char *p, str
 	    (rc = get_str(ctx, v, p, "mac", 1, sizeof(mac), false, true, mac, &has_mac)) < 0 ||
 	    (rc = get_str(ctx, v, p, "tap", 1, HY_NAME_MAX, false, true, port->tap, &has_tap)) < 0 ||
 	    (rc = get_u16(ctx, v, p, "rx_desc", 64, 16384, &port->rx_desc)) < 0 ||
-	    (rc = get_u16(ctx, v, p, "tx_desc", 64, 16384, &port->tx_desc)) < 0)
+	    (rc = get_u16(ctx, v, p, "tx_desc", 64, 16384, &port->tx_desc)) < 0 ||
+	    (rc = get_str(ctx, v, p, "urpf", 1, sizeof(urpf), false, false, urpf, NULL)) < 0)
 		return rc;
+	port->urpf_loose = strcmp(urpf, "loose") == 0;
+	if (!port->urpf_loose && strcmp(urpf, "off") != 0) {
+		join(q, p, "urpf");
+		return fail(ctx, q, "must be \"off\" or \"loose\", got \"%s\"", urpf);
+	}
 	join(q, p, "name");
 	if (!valid_ifname(port->name))
 		return fail(ctx, q, "not a valid interface name: \"%s\"", port->name);

@@ -40,6 +40,7 @@ struct hy_port_conf {
 	uint16_t n_vlans;
 	struct hy_vlan_conf vlans[HY_MAX_VLANS];
 	uint16_t rx_desc, tx_desc;
+	bool urpf_loose; /* "urpf": "loose": drop what comes from a source without a route */
 };
 
 struct hy_rxq_conf {

@@ -21,6 +21,8 @@ static const char *const drop_names[HY_DROP_MAX] = {
 	[HY_DROP_PUNT_RING_FULL] = "punt_ring_full",
 	[HY_DROP_PUNT_NO_TAP] = "punt_no_tap",
 	[HY_DROP_NO_HEADROOM] = "no_headroom",
+	[HY_DROP_ADMIN_DOWN] = "admin_down",
+	[HY_DROP_URPF] = "urpf",
 };
 
 static const char *const punt_names[HY_PUNT_REASON_MAX] = {

@@ -39,6 +39,7 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 		      info.driver_name ? info.driver_name : "", "mac", mac, "mtu", (int)p->mtu, "rx_queues",
 		      (int)pc->rx_queues, "tx_queues", (int)p->n_txq, "vlans", vlans);
 	json_object_set_new(o, "tap", pc->tap[0] ? json_string(pc->tap) : json_null());
+	json_object_set_new(o, "admin_up", json_boolean(!hy_port_admin_down(fwd, i)));
 	json_object_set_new(o, "rx_ip_checksum_offload",
 			    json_boolean(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM));
 	json_object_set_new(o, "link",

@@ -108,6 +108,7 @@ static json_t *port_stats_json(struct hy_fwd *fwd, uint16_t i)
 							(json_int_t)st.q_ipackets[q], "rx_bytes",
 							(json_int_t)st.q_ibytes[q]));
 	json_object_set_new(o, "rx_queues", queues);
+	json_object_set_new(o, "admin_up", json_boolean(!hy_port_admin_down(fwd, i)));
 	json_object_set_new(o, "link", json_pack("{s:b, s:I}", "up", fwd->link[i].up == 1, "changes",
 						 (json_int_t)fwd->link[i].changes));
 	json_object_set_new(o, "punt",

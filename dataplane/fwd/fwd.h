@@ -36,6 +36,8 @@ struct hy_port {
 	uint16_t tap_id; /* DPDK port of the tap mirror, or HY_NO_TAP */
 	uint16_t mtu;
 	uint16_t n_txq;
+	bool admin_down; /* its tap is administratively down: written by the manager (link.c), read per burst */
+	bool urpf_loose; /* check the source of what it receives (ports[].urpf) */
 	struct rte_ether_addr mac;
 	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids */
 };
@@ -56,9 +58,12 @@ struct hy_punt_port {
 	uint64_t to_tap, tap_tx_drops, from_tap, inject_drops;
 };
 
-/* Manager-side link state of a port, mirrored on its tap's carrier (link.c). */
+/* Manager-side link state of a port, mirrored on its tap's carrier, and its tap's administrative state,
+ * mirrored on the port (link.c). */
 struct hy_link_mirror {
 	unsigned int tap_ifindex; /* 0: the port has no tap */
+	int8_t admin_up;          /* last IFF_UP seen on the tap: 1, 0, -1 not yet */
+	bool tap_kept_down;       /* the tap existed before the start, administratively down (tap_persist.c) */
 	int8_t up;                /* last link state seen (and set as the tap's carrier): 1, 0, -1 not yet */
 	uint64_t changes;         /* link state changes seen since the start */
 };
@@ -107,10 +112,14 @@ int hy_lcore_main(void *arg);
 int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
 
 /* link.c (manager lcore): hy_link_init after hy_ports_init; hy_link_poll reads each port's link state and
- * mirrors it to the port's tap's carrier. */
+ * mirrors it to the port's tap's carrier, and each tap's administrative state to its port. */
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
 void hy_link_poll(struct hy_fwd *fwd);
 void hy_link_close(struct hy_fwd *fwd);
+static inline bool hy_port_admin_down(const struct hy_fwd *fwd, uint16_t port)
+{
+	return __atomic_load_n(&fwd->ports[port].admin_down, __ATOMIC_RELAXED);
+}
 
 /* ctl_stats.c: refresh the busy-ratio windows (manager lcore, once a second). */
 void hy_stats_tick(struct hy_fwd *fwd);
@@ -128,6 +137,12 @@ int hy_netns_enter_ports(void);
 int hy_netns_leave_ports(void);
 /* Make the kernel interface of a tap outlive the forwarder (tap_persist.c). */
 int hy_tap_persist(const char *ifname, char *err, size_t errlen);
+/* Before EAL init: note which taps already exist, administratively down (link[].tap_kept_down). */
+void hy_taps_note_admin_state(struct hy_fwd *fwd);
+/* Interface flags through any socket (hy_if_socket): IFF_UP as 1 or 0, or a negative errno; set it. */
+int hy_if_socket(void);
+int hy_if_admin_up(int sock, const char *ifname);
+int hy_if_set_admin_up(int sock, const char *ifname, bool up);
 /* Name of the tap vdev of port i ("net_taphy<i>"). */
 void hy_tap_vdev_name(unsigned int port, char *out, size_t len);
 

@@ -120,15 +120,20 @@ static inline void tx_queue(struct burst *b, uint16_t port, struct rte_mbuf *m)
 static inline void tx_flush(const struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *b)
 {
 	for (uint16_t k = 0; k < b->n_tx_ports; k++) {
-		uint16_t p = b->tx_ports[k], n = b->n_tx[p];
-		uint16_t sent = rte_eth_tx_burst(fwd->ports[p].dpdk_id, lc->txq, b->tx[p], n);
+		uint16_t p = b->tx_ports[k], n = b->n_tx[p], sent;
 
+		b->n_tx[p] = 0;
+		if (unlikely(hy_port_admin_down(fwd, p))) { /* until the routes through it are withdrawn */
+			lc->stats.drops[HY_DROP_ADMIN_DOWN] += n;
+			rte_pktmbuf_free_bulk(b->tx[p], n);
+			continue;
+		}
+		sent = rte_eth_tx_burst(fwd->ports[p].dpdk_id, lc->txq, b->tx[p], n);
 		lc->stats.tx += sent;
 		if (unlikely(sent < n)) {
 			lc->stats.drops[HY_DROP_TX_FULL] += n - sent;
 			rte_pktmbuf_free_bulk(&b->tx[p][sent], n - sent);
 		}
-		b->n_tx[p] = 0;
 	}
 	b->n_tx_ports = 0;
 }
@@ -274,6 +279,73 @@ static __rte_always_inline void route(struct hy_fwd *fwd, struct hy_lcore *lc, s
 	tx_queue(b, nh->port, m);
 }
 
+/* A source address passes loose RPF when it has a route whose next hop is not a blackhole.  *passed caches
+ * the last next hop that passed: a burst's sources mostly share one. */
+static inline bool source_routed(const struct hy_fwd *fwd, uint32_t nh_id, uint32_t *passed)
+{
+	struct hy_nh_entry nh;
+
+	if (nh_id == HY_FIB_NH_NONE)
+		return false;
+	if (nh_id == *passed)
+		return true;
+	hy_nh_read(fwd->nh_entries, nh_id, &nh);
+	if (nh.kind == HY_NH_BLACKHOLE)
+		return false;
+	*passed = nh_id;
+	return true;
+}
+
+/*
+ * Loose unicast RPF (RFC 3704 section 2.4) between stages 1 and 2, on the ports that ask for it: a packet to
+ * be routed whose source address has no route, or a blackhole route (source-based remote-triggered
+ * blackholing, RFC 5635), is dropped and counted.  A default route matches every source.  One more bulk
+ * lookup per family; packets punted in stage 1 (ARP, ND, link-local, DHCP) are not checked.
+ */
+static __rte_noinline void urpf_loose(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *b)
+{
+	uint32_t src4[HY_BURST], nh[HY_BURST], passed = HY_FIB_NH_NONE;
+	uint8_t src6[HY_BURST][16];
+	uint16_t kept = 0;
+
+	for (uint16_t k = 0; k < b->n4; k++) {
+		const struct rte_mbuf *m = b->pkts[b->idx4[k]];
+		uint32_t src;
+
+		memcpy(&src, rte_pktmbuf_mtod_offset(m, const uint8_t *, b->meta[b->idx4[k]].l3_off + 12), 4);
+		src4[k] = rte_be_to_cpu_32(src);
+	}
+	if (b->n4 > 0)
+		hy_fib_lookup4_bulk(fwd->fib, lc->socket, src4, nh, b->n4);
+	for (uint16_t k = 0; k < b->n4; k++) {
+		if (!source_routed(fwd, nh[k], &passed)) {
+			drop(lc, b->pkts[b->idx4[k]], HY_DROP_URPF);
+			continue;
+		}
+		b->idx4[kept] = b->idx4[k];
+		b->addr4[kept++] = b->addr4[k];
+	}
+	b->n4 = kept;
+
+	for (uint16_t k = 0; k < b->n6; k++) {
+		const struct rte_mbuf *m = b->pkts[b->idx6[k]];
+
+		memcpy(src6[k], rte_pktmbuf_mtod_offset(m, const uint8_t *, b->meta[b->idx6[k]].l3_off + 8), 16);
+	}
+	if (b->n6 > 0)
+		hy_fib_lookup6_bulk(fwd->fib, lc->socket, (const uint8_t(*)[16])src6, nh, b->n6);
+	kept = 0;
+	for (uint16_t k = 0; k < b->n6; k++) {
+		if (!source_routed(fwd, nh[k], &passed)) {
+			drop(lc, b->pkts[b->idx6[k]], HY_DROP_URPF);
+			continue;
+		}
+		b->idx6[kept] = b->idx6[k];
+		memmove(b->addr6[kept++], b->addr6[k], 16);
+	}
+	b->n6 = kept;
+}
+
 /* Stage 1 for a packet that is not routed: punt or drop it under its reason (out of line). */
 static __rte_noinline void not_routed(const struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *b,
 				      struct rte_mbuf *m, const struct hy_pkt *meta)
@@ -332,6 +404,8 @@ static void process_burst(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst 
 			not_routed(fwd, lc, b, m, meta);
 		}
 	}
+	if (unlikely(in->urpf_loose))
+		urpf_loose(fwd, lc, b);
 	for (uint16_t k = b->n4 > FIB_LAG ? b->n4 - FIB_LAG : 0; k < b->n4; k++)
 		hy_fib_prefetch4_next(&hint, b->addr4[k]);
 	for (uint16_t k = b->n6 > FIB_LAG ? b->n6 - FIB_LAG : 0; k < b->n6; k++)
@@ -411,6 +485,11 @@ int hy_lcore_main(void *arg)
 				continue;
 			got += n;
 			b.in_port = lc->rx[r].port;
+			if (unlikely(hy_port_admin_down(fwd, b.in_port))) {
+				lc->stats.drops[HY_DROP_ADMIN_DOWN] += n;
+				rte_pktmbuf_free_bulk(b.pkts, n);
+				continue;
+			}
 #ifdef HY_BURST_CYCLES
 			uint64_t c0 = rte_rdtsc();
 			process_burst(fwd, lc, &b, n);

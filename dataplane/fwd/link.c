@@ -9,6 +9,11 @@
  *
  * The carrier is set with RTM_NEWLINK / IFLA_CARRIER, which the tun driver takes while a queue is
  * attached (the tap PMD's); one message with its acknowledgement per change.
+ *
+ * The other way, each tap's administrative state is mirrored on its port, as linux-cp's lcp-sync does: an
+ * operator's `ip link set TAP down` (or FRR's `shutdown` on the interface) stops the port in both directions
+ * (what it receives and what is routed to it is dropped, counted as admin_down, until the kernel's routes
+ * through it are withdrawn) and, where the device can, takes its link down so that the far end sees it.
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -43,6 +48,7 @@ int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
 		struct hy_link_mirror *lm = &fwd->link[i];
 
 		lm->up = -1;
+		lm->admin_up = -1;
 		if (fwd->ports[i].tap_id == HY_NO_TAP)
 			continue;
 		lm->tap_ifindex = if_nametoindex(fwd->conf.ports[i].tap);
@@ -50,6 +56,15 @@ int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
 			snprintf(err, errlen, "ports[%u].tap: no interface %s: %s", i, fwd->conf.ports[i].tap,
 				 strerror(errno));
 			return -ENODEV;
+		}
+		/* Before the forwarders start: a port whose tap was down before the start never forwards. */
+		if (lm->tap_kept_down) {
+			int rc = hy_if_set_admin_up(fwd->link_nl, fwd->conf.ports[i].tap, false);
+
+			fwd->ports[i].admin_down = true;
+			fprintf(stderr, "hayate-fwd: port %s: tap %s was administratively down before the start%s%s\n",
+				fwd->conf.ports[i].name, fwd->conf.ports[i].tap, rc == 0 ? "" : ": cannot keep it down: ",
+				rc == 0 ? "" : strerror(-rc));
 		}
 	}
 	return 0;
@@ -99,6 +114,32 @@ static int set_carrier(int nl, unsigned int ifindex, bool on)
 	return ack.err.error;
 }
 
+static void mirror_admin_state(struct hy_fwd *fwd, uint16_t i)
+{
+	struct hy_link_mirror *lm = &fwd->link[i];
+	struct hy_port *p = &fwd->ports[i];
+	int up = hy_if_admin_up(fwd->link_nl, fwd->conf.ports[i].tap), rc;
+	bool started = lm->admin_up < 0;
+
+	if (up < 0 || up == lm->admin_up)
+		return;
+	lm->admin_up = (int8_t)up;
+	if (started && up)
+		return; /* the port started up, as its tap */
+	/* Stop forwarding before the link goes down; bring the link up before forwarding resumes. */
+	if (!up)
+		__atomic_store_n(&p->admin_down, true, __ATOMIC_RELAXED);
+	hy_netns_enter_ports();
+	rc = up ? rte_eth_dev_set_link_up(p->dpdk_id) : rte_eth_dev_set_link_down(p->dpdk_id);
+	hy_netns_leave_ports();
+	if (up)
+		__atomic_store_n(&p->admin_down, false, __ATOMIC_RELAXED);
+	fprintf(stderr, "hayate-fwd: port %s: tap %s administratively %s: forwarding %s; device link %s%s%s\n",
+		fwd->conf.ports[i].name, fwd->conf.ports[i].tap, up ? "up" : "down", up ? "on" : "off",
+		rc == 0 ? (up ? "set up" : "set down") : "unchanged: ",
+		rc == -ENOTSUP ? "the device cannot set it" : "", rc == 0 || rc == -ENOTSUP ? "" : strerror(-rc));
+}
+
 void hy_link_poll(struct hy_fwd *fwd)
 {
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
@@ -107,6 +148,8 @@ void hy_link_poll(struct hy_fwd *fwd)
 		char carrier[128] = "";
 		int8_t up;
 
+		if (lm->tap_ifindex != 0)
+			mirror_admin_state(fwd, i);
 		if (rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;

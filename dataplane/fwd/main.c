@@ -149,6 +149,7 @@ static int run(const char *file, int extra_argc, char **extra_argv)
 	/* rte_eal_init permutes its argv: hand it a copy and free ours. */
 	eal_argv = calloc((size_t)argc + 1, sizeof(*eal_argv));
 	memcpy(eal_argv, argv, (size_t)argc * sizeof(*eal_argv));
+	hy_taps_note_admin_state(fwd);
 	if (hy_eal_init(&fwd->conf, argc, eal_argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hayate-fwd: %s\n", err);
 		return 1;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -49,6 +50,7 @@ int hy_ports_probe(struct hy_fwd *fwd, char *err, size_t errlen)
 			}
 		}
 		p->mtu = pc->mtu;
+		p->urpf_loose = pc->urpf_loose;
 		for (uint16_t v = 0; v < pc->n_vlans; v++)
 			p->vlans[pc->vlans[v].id >> 6] |= 1ull << (pc->vlans[v].id & 63);
 	}
@@ -201,6 +203,8 @@ int hy_ports_init(struct hy_fwd *fwd, char *err, size_t errlen)
 
 void hy_ports_stop(struct hy_fwd *fwd)
 {
+	int sock = hy_if_socket();
+
 	for (uint16_t i = 0; i < fwd->n_ports; i++) {
 		struct hy_port *p = &fwd->ports[i];
 
@@ -209,8 +213,16 @@ void hy_ports_stop(struct hy_fwd *fwd)
 		rte_eth_dev_close(p->dpdk_id);
 		hy_netns_leave_ports();
 		if (p->tap_id != HY_NO_TAP) {
+			/* The tap PMD sets the interface down as it stops: leave it as the operator had it, up
+			 * without carrier as after a crash, or down. */
+			bool up = hy_if_admin_up(sock, fwd->conf.ports[i].tap) == 1;
+
 			rte_eth_dev_stop(p->tap_id);
 			rte_eth_dev_close(p->tap_id);
+			if (up)
+				hy_if_set_admin_up(sock, fwd->conf.ports[i].tap, true);
 		}
 	}
+	if (sock >= 0)
+		close(sock);
 }

@@ -140,7 +140,7 @@ class Checker:
 
 PORT_KEYS = (
     "name", "device", "driver", "cores", "queues_per_core", "numa_node", "allow_remote_numa", "mtu", "mac",
-    "tap", "vlans", "rx_desc", "tx_desc", "addresses", "description",
+    "tap", "vlans", "rx_desc", "tx_desc", "urpf", "addresses", "description",
 )  # fmt: skip
 
 
@@ -204,6 +204,8 @@ def _ports(c: Checker, ports: Any, host: Mapping[str, Any], shared: bool, requir
         for key in ("rx_desc", "tx_desc"):
             if key in entry:
                 c.integer(entry[key], f"{path}.{key}", 64, 16384)
+        if "urpf" in entry:
+            c.choice(entry["urpf"], f"{path}.urpf", ("off", "loose"))
         vlan_ids: list[int] = []
         for j, vlan in enumerate(c.sequence(entry.get("vlans"), f"{path}.vlans")):
             vpath = f"{path}.vlans[{j}]"

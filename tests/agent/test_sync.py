@@ -84,7 +84,8 @@ def test_initial_sync_mirrors_routes_addresses_and_neighbours(lab: Lab) -> None:
     wait_for(lambda: "hayate_fwd_port_link_up" in in_netns(ns, scrape), 10, "the forwarder's metrics")
     text = in_netns(ns, scrape)
     assert re.search(r'hayate_fwd_lcore_busy_ratio\{lcore="1"\}', text), text
-    for port in ("p0", "p1"):  # net_null: always up
+    for port in ("p0", "p1"):  # net_null: always up; the taps were set up
+        assert f'hayate_fwd_port_admin_up{{port="{port}"}} 1.0' in text, text
         assert f'hayate_fwd_port_link_up{{port="{port}"}} 1.0' in text, text
         assert f'hayate_fwd_port_link_changes_total{{port="{port}"}} 0.0' in text, text
 

@@ -86,6 +86,9 @@ def test_ports_lcores_counters_and_fib(forwarder: Lab) -> None:
     sock = str(forwarder.socket)
     ports = hayatectl("--socket", sock, "ports")
     assert ports.returncode == 0 and "hyagp0" in ports.stdout and "hyagp1" in ports.stdout
+    header, *rows = ports.stdout.splitlines()
+    admin = header.split().index("ADMIN")
+    assert [row.split()[admin] for row in rows] == ["up", "up"], ports.stdout
     lcores = json.loads(hayatectl("--socket", sock, "--json", "lcores").stdout)
     assert [lc["lcore"] for lc in lcores] == [1]
     assert "%" in hayatectl("--socket", sock, "lcores").stdout

@@ -142,12 +142,18 @@ class Lab:
         )
 
     def write_config(
-        self, fib_backend: str = "poptrie", forwarders: int = 1, tap_wire: bool = False, **punt: Any
+        self,
+        fib_backend: str = "poptrie",
+        forwarders: int = 1,
+        tap_wire: bool = False,
+        urpf: str = "off",
+        **punt: Any,
     ) -> Path:
         """hayate.json of the lab.  Each port has one TX queue per forwarder lcore plus the manager's, and
         net_af_packet sizes RX and TX alike (qpairs), so every port has forwarders + 1 RX queues, dealt out
         to the forwarder lcores in turn.  tap_wire: port p0's device is a net_tap (interface w0 in the
-        dataplane namespace, a device with RX checksum offload) instead of net_af_packet on d0."""
+        dataplane namespace, a device with RX checksum offload) instead of net_af_packet on d0.  urpf: the
+        source check of port p1 (host B's)."""
         tap0, tap1 = self.ifname("p0"), self.ifname("p1")
         queues = forwarders + 1
         rx: list[list[dict[str, Any]]] = [[] for _ in range(forwarders)]
@@ -181,6 +187,7 @@ class Lab:
                     "tap": tap1,
                     "mtu": 1400,
                     "vlans": [{"id": VLAN_ID, "name": f"{tap1}.{VLAN_ID}"}],
+                    "urpf": urpf,
                 },
             ],
             "lcores": [{"lcore": i + 1, "rx": rx[i]} for i in range(forwarders)],
@@ -278,13 +285,14 @@ def lab(
     fib_backend: str = "poptrie",
     forwarders: int = 1,
     tap_wire: bool = False,
+    urpf: str = "off",
     **punt: Any,
 ) -> Iterator[Lab]:
     """Build the lab, start hayate-fwd, install the routes; always tear everything down."""
     the_lab = Lab(token=secrets.token_hex(2), workdir=workdir, binary=binary, env=env or {})
     try:
         the_lab.build_wires()
-        the_lab.start(the_lab.write_config(fib_backend, forwarders, tap_wire, **punt))
+        the_lab.start(the_lab.write_config(fib_backend, forwarders, tap_wire, urpf, **punt))
         the_lab.install_routes()
         yield the_lab
     finally:

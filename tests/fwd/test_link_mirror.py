@@ -1,6 +1,8 @@
 """A port's link state mirrored to its tap's carrier: when the link goes down the router's kernel sees the tap
 lose carrier (and marks the port's connected routes linkdown), and FRR drops the eBGP session over it at once
 instead of after its hold time; when the link comes back, so do the carrier, forwarding and the session.
+The other way, a tap set administratively down stops its port: nothing is forwarded from or to it, and a
+device that can set its link takes it down.
 
 Port p0's device is DPDK's net_tap, whose link follows its kernel interface (w0 in the dataplane namespace):
 setting w0 down is the lab's unplugged cable. The af_packet ports report their link up whatever the veth does.
@@ -18,7 +20,7 @@ from frrutil import Frr, available, bgp_conf, bgp_established
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
-from .lab import HOST_A_MAC, PORT_MACS, Lab, capture, nsexec, send_frames, wait_for
+from .lab import HOST_A_MAC, HOST_B_MAC, PORT_MACS, Lab, capture, nsexec, send_frames, wait_for
 
 POLL_WAIT_S = 5  # the forwarder polls ten times a second
 HOLD_S = 30  # the BGP hold time: a session that drops within a third of it went down with the link
@@ -87,6 +89,65 @@ def test_forwarding_resumes_when_the_link_is_back(tap_wire_router: Lab) -> None:
     frame = Ether(src=HOST_A_MAC, dst=PORT_MACS[0]) / IP(src="10.1.0.2", dst="10.2.0.2") / UDP(dport=9)
     with capture(lab, "b", lab.ifname("h1"), 1, "udp and dst port 9") as seen:
         send_frames(lab, "d", lab.ifname("w0"), [bytes(frame / b"link back")])
+    assert any("10.1.0.2" in line and "10.2.0.2.9" in line for line in seen), seen
+
+
+def set_tap(lab: Lab, port: str, state: str) -> None:
+    nsexec(lab.ns("r"), "ip", "link", "set", lab.ifname(port), state)
+
+
+def wire_is_up(lab: Lab) -> bool:
+    out = nsexec(lab.ns("d"), "ip", "-j", "link", "show", "dev", lab.ifname("w0")).stdout
+    return "UP" in json.loads(out)[0]["flags"]
+
+
+def admin_up(lab: Lab, port: str) -> bool:
+    return bool(lab.port(port)["admin_up"])
+
+
+def test_a_tap_set_down_takes_down_the_link_of_a_device_that_can(tap_wire_router: Lab) -> None:
+    lab = tap_wire_router
+    assert admin_up(lab, "p0") and admin_up(lab, "p1")
+    set_tap(lab, "p0", "down")
+    try:
+        wait_for(lambda: not wire_is_up(lab), POLL_WAIT_S, "net_tap's interface w0 (p0's wire) to go down")
+        assert not admin_up(lab, "p0") and admin_up(lab, "p1")
+        assert next(p for p in lab.stats()["ports"] if p["name"] == "p0")["admin_up"] is False
+        wait_for(lambda: stats_link(lab, "p0")["up"] is False, POLL_WAIT_S, "p0's link to be seen down")
+    finally:
+        set_tap(lab, "p0", "up")
+    wait_for(lambda: wire_is_up(lab) and admin_up(lab, "p0"), POLL_WAIT_S, "p0 and its wire up again")
+    wait_for(lambda: has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap to get its carrier back")
+    log, tap = lab.log.read_text(), lab.ifname("p0")
+    assert f"port p0: tap {tap} administratively down: forwarding off; device link set down" in log
+    assert f"port p0: tap {tap} administratively up: forwarding on; device link set up" in log
+
+
+def test_a_tap_set_down_stops_forwarding_from_and_to_its_port(tap_wire_router: Lab) -> None:
+    """p1 is net_af_packet, which cannot set its link: the forwarder alone stops the port."""
+    lab = tap_wire_router
+    to_b = Ether(src=HOST_A_MAC, dst=PORT_MACS[0]) / IP(src="10.1.0.2", dst="10.2.0.2") / UDP(dport=9)
+    from_b = Ether(src=HOST_B_MAC, dst=PORT_MACS[1]) / IP(src="10.2.0.2", dst="10.1.0.2") / UDP(dport=9)
+    wait_for(lambda: has_carrier(lab, "p0"), POLL_WAIT_S, "p0's tap with its carrier")
+    set_tap(lab, "p1", "down")
+    try:
+        wait_for(lambda: not admin_up(lab, "p1"), POLL_WAIT_S, "p1 to be administratively down")
+        before = lab.stats()
+        send_frames(lab, "d", lab.ifname("w0"), [bytes(to_b / b"routed to p1")] * 3)
+        send_frames(lab, "b", lab.ifname("h1"), [bytes(from_b / b"received on p1")] * 2)
+        dropped = before["drops"]["admin_down"]
+        wait_for(lambda: lab.stats()["drops"]["admin_down"] - dropped >= 5, 5, "five admin_down drops")
+        after = lab.stats()  # routed, then dropped; or dropped as received (host B's own frames too)
+        assert after["tx"] == before["tx"] and after["fwd4"] - before["fwd4"] == 3, (before, after)
+    finally:
+        set_tap(lab, "p1", "up")
+    wait_for(lambda: admin_up(lab, "p1"), POLL_WAIT_S, "p1 administratively up again")
+    assert (
+        f"port p1: tap {lab.ifname('p1')} administratively down: forwarding off; device link unchanged: "
+        "the device cannot set it" in lab.log.read_text()
+    )
+    with capture(lab, "b", lab.ifname("h1"), 1, "udp and dst port 9") as seen:
+        send_frames(lab, "d", lab.ifname("w0"), [bytes(to_b / b"p1 back")])
     assert any("10.1.0.2" in line and "10.2.0.2.9" in line for line in seen), seen
 
 

@@ -193,6 +193,14 @@ def test_lab_shares_one_forwarder_lcore_and_runs_in_its_namespace(rendered: dict
     assert "ConditionPathExists=/etc/hayate/hayate.json" in unit
 
 
+def test_a_ports_urpf_reaches_the_forwarder(rendered: dict[str, Path]) -> None:
+    ports = load(rendered["example"], "hayate.json")["ports"]
+    assert {p["name"]: p.get("urpf", "off") for p in ports if p.get("urpf", "off") != "off"} == {
+        "ten1": "loose",
+        "ten2": "loose",
+    }
+
+
 def test_ports_netns_is_left_out_where_the_inventory_sets_none(rendered: dict[str, Path]) -> None:
     assert "ports_netns" not in load(rendered["example"], "hayate.json")
 

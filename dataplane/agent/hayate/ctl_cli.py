@@ -93,6 +93,7 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
                 p.get("tap") or "-",
                 p.get("mac"),
                 p.get("mtu"),
+                _fmt_bool(p.get("admin_up")),
                 _fmt_bool(link.get("up")),
                 link.get("changes", 0),
                 f"{speed // 1000}G" if speed >= 1000 else (f"{speed}M" if speed else "-"),
@@ -102,7 +103,7 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
                 p.get("device") or p.get("driver"),
             ]
         )
-    headers = "ID NAME TAP MAC MTU LINK CHANGES SPEED RXQ TXQ RXCSUM DEVICE".split()
+    headers = "ID NAME TAP MAC MTU ADMIN LINK CHANGES SPEED RXQ TXQ RXCSUM DEVICE".split()
     table(rows, headers, out)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import ipaddress
 import json
 import os
 import signal
@@ -33,6 +34,7 @@ from typing import Any
 NEXT_HOP_MAC = "02:00:00:00:00:99"
 NEXT_HOP_ID = 16  # first id that PROTOCOL.md leaves to clients
 ROUTE_BATCH = 100_000
+SOURCES = ("198.18.0.0/15", "2001:2::/48")  # traffic.py's SOURCES4 and SOURCES6
 MBUF_SLACK = 16384  # mbufs per RX queue beyond the pcap copy: rings, bursts in flight, per-lcore caches
 
 NULL_LINK = "n"  # in the traffic folder, to /dev/null
@@ -344,14 +346,24 @@ class L3fwd(Engine):
 
 class Hayate(Engine):
     """hayate-fwd with tap-less ports, its table loaded through the control socket in batches. The engine
-    `hayate-rte_fib` is the same with the rte_fib backend instead of Poptrie: our packet path, DPDK's FIB."""
+    `hayate-rte_fib` is the same with the rte_fib backend instead of Poptrie: our packet path, DPDK's FIB;
+    `hayate-urpf` checks the sources too (ports[].urpf loose, routes for traffic.py's source ranges added):
+    what loose uRPF costs."""
 
     def __init__(
-        self, setup: Setup, log: Path, binary: Path, routes: Path, backend: str = "poptrie", name: str = ""
+        self,
+        setup: Setup,
+        log: Path,
+        binary: Path,
+        routes: Path,
+        backend: str = "poptrie",
+        name: str = "",
+        urpf: bool = False,
     ) -> None:
         super().__init__(setup, log)
         self.name = name or ("hayate" if backend == "poptrie" else f"hayate-{backend}")
         self.backend = backend
+        self.urpf = urpf
         self.binary = binary
         self.routes = routes
         self.socket_path = setup.workdir / f"{setup.prefix}.sock"
@@ -365,6 +377,8 @@ class Hayate(Engine):
             {"name": f"pcap{i}", "device": s.pcap_vdev(i, s.lcores), "rx_queues": 1, "tap": None}
             for i in range(s.lcores)
         ]
+        for port in ports:
+            port["urpf"] = "loose" if self.urpf else "off"
         ports.append({"name": self.null_name, "device": s.null_vdev(0), "rx_queues": 1, "tap": None})
         # lcore 0 is the manager, lcore i + 1 polls pcap i; the explicit EAL lcore map (which replaces the
         # "-l" hayate-fwd builds from the ids) puts them on the CPUs chosen, the manager possibly beside one.
@@ -414,6 +428,8 @@ class Hayate(Engine):
         routes6 = self.routes.with_name("routes6.txt")
         if routes6.exists():
             keys += route_keys(routes6, 6)
+        if self.urpf:
+            keys += [source_key(prefix) for prefix in SOURCES]
         started = time.monotonic()
         applied = self.client.route_add_keys([(k, NEXT_HOP_ID) for k in keys], batch=ROUTE_BATCH)
         print(f"    hayate: {applied} routes in {time.monotonic() - started:.2f} s", file=sys.stderr)
@@ -452,6 +468,11 @@ def route_keys(path: Path, family: int) -> Iterator[tuple[int, int, bytes]]:
         for line in lines:
             addr, depth = line.strip().split("/")
             yield family, int(depth), socket.inet_pton(af, addr) + pad
+
+
+def source_key(prefix: str) -> tuple[int, int, bytes]:
+    net = ipaddress.ip_network(prefix)
+    return net.version, net.prefixlen, net.network_address.packed.ljust(16, b"\0")
 
 
 def port_counter(stats: dict[str, Any], name: str, counter: str) -> int:
@@ -627,6 +648,12 @@ def ratio_lines(results: list[Result]) -> list[Ratio]:
             baseline = by.get((profile, n, "hayate-base"))
             add(f"{profile:>4} {n} lcore(s): hayate / hayate-base", hayate, baseline, None)
             add(
+                f"{profile:>4} {n} lcore(s): hayate-urpf / hayate",
+                by.get((profile, n, "hayate-urpf")),
+                hayate,
+                None,
+            )
+            add(
                 f"{profile:>4} {n} lcore(s): l3fwd-fib / l3fwd-lpm",
                 by.get((profile, n, "l3fwd-fib")),
                 by.get((profile, n, "l3fwd-lpm")),
@@ -741,13 +768,15 @@ def make_engine(args: argparse.Namespace, name: str, setup: Setup, stamp: str) -
         return L3fwd(setup, log, args.l3fwd, name.split("-")[1])
     if name == "hayate-base":
         return Hayate(setup, log, args.hayate_base, args.traffic / "routes4.txt", name=name)
+    if name == "hayate-urpf":
+        return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", name=name, urpf=True)
     backend = "rte_fib" if name == "hayate-rte_fib" else "poptrie"
     return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", backend)  # routes6.txt beside it
 
 
 # hayate-base: another hayate-fwd binary (--hayate-base, e.g. built from the last commit), to measure a change
 # of the packet path against its baseline in the same run.
-ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib", "hayate-base")
+ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib", "hayate-base", "hayate-urpf")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

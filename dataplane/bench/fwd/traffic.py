@@ -45,6 +45,9 @@ ETHERTYPE_IPV6 = 0x86DD
 IPPROTO_UDP = 17
 IPPROTO_NONE = 59  # IPv6 "no next header": the smallest IPv6 frame that fits 64 bytes
 DEFAULT_TTL = 64
+# The frames' sources: benchmarking ranges (RFC 2544, RFC 5180) that no Internet table holds (run.py's SOURCES).
+SOURCES4 = "198.18.0.0/15"
+SOURCES6 = "2001:2::/48"
 
 # (wire frame size, weight): the simple IMIX of 7:4:1.
 PROFILES: dict[str, list[tuple[int, int]]] = {
@@ -180,14 +183,14 @@ def write_stream(
     frames: Iterator[bytes]
     if profile in IPV6_PROFILES:
         # Sources from 2001:2::/48 (RFC 5180 benchmarking); flow labels random.
-        src6 = int(ipaddress.IPv6Address("2001:2::"))
+        src6 = int(ipaddress.IPv6Network(SOURCES6).network_address)
         frames = (
             build_frame6(dst_mac, src_mac, src6 + rng.randrange(1 << 80), dst, rng.randrange(1 << 20), size)
             for size, dst in zip(sizes, dests, strict=True)
         )
     else:
         # Sources from 198.18.0.0/15 (RFC 2544 benchmarking); ports random so each frame is its own flow.
-        src4 = int(ipaddress.IPv4Address("198.18.0.0"))
+        src4 = int(ipaddress.IPv4Network(SOURCES4).network_address)
         frames = (
             build_frame(
                 dst_mac,

@@ -42,6 +42,7 @@ static void test_minimal_gets_defaults(void)
 	CHECK_EQ(c.ports[0].mtu, 1500);
 	CHECK(strcmp(c.ports[0].tap, "p0") == 0); /* tap defaults to the name */
 	CHECK_EQ(c.ports[0].has_mac, 0);
+	CHECK_EQ(c.ports[0].urpf_loose, 0);
 	CHECK_EQ(c.manager_lcore, 0);
 	CHECK_EQ(c.fib.max_routes4, 2097152);
 	CHECK_EQ(c.punt.no_route_punt, 1);
@@ -57,7 +58,8 @@ static void test_documented_example(void)
 		"{\"version\": 1, \"eal\": [\"--no-pci\", \"--in-memory\"], \"manager_lcore\": 0,"
 		" \"ports\": [{\"name\": \"p0\", \"device\": \"net_af_packet0,iface=p0-wire\", \"rx_queues\": 1,"
 		" \"mtu\": 1500, \"mac\": \"02:00:00:00:00:01\", \"tap\": \"p0\","
-		" \"vlans\": [{\"id\": 100, \"name\": \"p0.100\"}], \"rx_desc\": 1024, \"tx_desc\": 1024}],"
+		" \"vlans\": [{\"id\": 100, \"name\": \"p0.100\"}], \"rx_desc\": 1024, \"tx_desc\": 1024,"
+		" \"urpf\": \"loose\"}],"
 		" \"lcores\": [{\"lcore\": 1, \"rx\": [{\"port\": \"p0\", \"queue\": 0}]}],"
 		" \"fib\": {\"backend\": \"poptrie\", \"max_routes4\": 2097152, \"max_routes6\": 524288},"
 		" \"punt\": {\"no_route\": \"punt\", \"rate_pps\": 20000, \"burst\": 2000, \"priority_rate_pps\": 50000,"
@@ -73,6 +75,7 @@ static void test_documented_example(void)
 	CHECK_EQ(c.ports[0].mac[5], 1);
 	CHECK_EQ(c.ports[0].n_vlans, 1);
 	CHECK_EQ(c.ports[0].vlans[0].id, 100);
+	CHECK_EQ(c.ports[0].urpf_loose, 1);
 	CHECK_EQ(c.control.mode, 0660);
 	CHECK_EQ(c.lcores[0].n_rx, 1);
 	hy_config_free(&c);
@@ -90,6 +93,9 @@ static void test_errors_name_the_field(void)
 	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"mac\": \"01:00:5e:00:00:01\"}], "
 		     BASE_LCORES "}",
 		     "ports[0].mac: must be a unicast MAC");
+	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"urpf\": \"strict\"}], "
+		     BASE_LCORES "}",
+		     "ports[0].urpf: must be \"off\" or \"loose\", got \"strict\"");
 	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"vlans\": [{\"id\": 4095, "
 		     "\"name\": \"v\"}]}], " BASE_LCORES "}",
 		     "ports[0].vlans[0].id: must be an integer 1..4094");

@@ -66,6 +66,9 @@ def forwarder_metrics(stats: dict[str, Any] | None) -> Iterator[Metric]:
         k: CounterMetricFamily(f"hayate_fwd_port_{k}", f"Port {k.replace('_', ' ')} (DPDK)", labels=["port"])
         for k in ("rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "rx_missed", "rx_errors", "tx_errors")
     }
+    admin_up = GaugeMetricFamily(
+        "hayate_fwd_port_admin_up", "Port administratively up (1) or down (0), as its tap", labels=["port"]
+    )
     link_up = GaugeMetricFamily("hayate_fwd_port_link_up", "Port link up (1) or down (0)", labels=["port"])
     link_changes = CounterMetricFamily(
         "hayate_fwd_port_link_changes", "Port link state changes since the forwarder started", labels=["port"]
@@ -74,11 +77,14 @@ def forwarder_metrics(stats: dict[str, Any] | None) -> Iterator[Metric]:
         for k, fam in port_metrics.items():
             if isinstance(p.get(k), int):
                 fam.add_metric([str(p.get("name"))], p[k])
+        if isinstance(p.get("admin_up"), bool):
+            admin_up.add_metric([str(p.get("name"))], int(p["admin_up"]))
         link = p.get("link") or {}
         if isinstance(link.get("up"), bool) and isinstance(link.get("changes"), int):
             link_up.add_metric([str(p.get("name"))], int(link["up"]))
             link_changes.add_metric([str(p.get("name"))], link["changes"])
     yield from port_metrics.values()
+    yield admin_up
     yield link_up
     yield link_changes
     busy = GaugeMetricFamily(
