@@ -71,6 +71,10 @@ def test_host_b_own_addresses_pass(router: Lab, src: str, dst: str) -> None:
     assert counters_delta(before, router.stats(), "drops")["urpf"] == 0
 
 
+def test_ports_name_their_source_check(router: Lab) -> None:
+    assert (router.port("p0")["urpf"], router.port("p1")["urpf"]) == ("off", "loose")
+
+
 def test_a_port_without_urpf_forwards_spoofed_sources(router: Lab) -> None:
     before = router.stats()
     with capture(router, "b", router.ifname("h1"), COPIES, "udp and dst port 9") as seen:

@@ -100,10 +100,11 @@ def show_ports(c: ControlClient, as_json: bool, out: TextIO) -> None:
                 p.get("rx_queues"),
                 p.get("tx_queues"),
                 "on" if p.get("rx_ip_checksum_offload") else "off",
+                p.get("urpf", "-"),
                 p.get("device") or p.get("driver"),
             ]
         )
-    headers = "ID NAME TAP MAC MTU ADMIN LINK CHANGES SPEED RXQ TXQ RXCSUM DEVICE".split()
+    headers = "ID NAME TAP MAC MTU ADMIN LINK CHANGES SPEED RXQ TXQ RXCSUM URPF DEVICE".split()
     table(rows, headers, out)
 
 
