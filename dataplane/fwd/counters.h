@@ -15,7 +15,7 @@ enum hy_drop {
 	HY_DROP_SHORT,		/* frame too short for its headers */
 	HY_DROP_MULTISEG,	/* chained mbuf (jumbo frame beyond one segment) */
 	HY_DROP_NOT_FOR_US,	/* unicast to another MAC */
-	HY_DROP_VLAN_UNKNOWN,	/* 802.1Q id not declared in ports[].vlans, or stacked tags */
+	HY_DROP_VLAN_UNKNOWN,	/* 802.1Q id not declared in ports[].vlans or its device down, or stacked tags */
 	HY_DROP_IP_VERSION,
 	HY_DROP_IP_IHL,		/* IPv4 header length under 5 words */
 	HY_DROP_IP_LENGTH,	/* total/payload length inconsistent with the frame */

@@ -33,7 +33,8 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac.addr_bytes[0], p->mac.addr_bytes[1],
 		 p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
 	for (uint16_t v = 0; v < pc->n_vlans; v++)
-		json_array_append_new(vlans, json_pack("{s:i, s:s}", "id", pc->vlans[v].id, "name", pc->vlans[v].name));
+		json_array_append_new(vlans, json_pack("{s:i, s:s, s:b}", "id", pc->vlans[v].id, "name", pc->vlans[v].name,
+						       "admin_up", hy_link_vlan_up(fwd, i, pc->vlans[v].id)));
 	o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:o}", "name", pc->name, "id", (int)i,
 		      "dpdk_port", (int)p->dpdk_id, "device", pc->device, "driver",
 		      info.driver_name ? info.driver_name : "", "mac", mac, "mtu", (int)p->mtu, "rx_queues",

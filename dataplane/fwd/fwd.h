@@ -39,7 +39,7 @@ struct hy_port {
 	bool admin_down; /* its tap is administratively down: written by the manager (link.c), read per burst */
 	bool urpf_loose; /* check the source of what it receives (ports[].urpf) */
 	struct rte_ether_addr mac;
-	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids */
+	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids: declared, their VLAN device not down (link.c) */
 };
 
 struct hy_lcore {
@@ -116,6 +116,8 @@ int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
 void hy_link_poll(struct hy_fwd *fwd);
 void hy_link_close(struct hy_fwd *fwd);
+/* Whether the port takes frames tagged id: declared in ports[].vlans, and its VLAN device not down. */
+bool hy_link_vlan_up(const struct hy_fwd *fwd, uint16_t port, uint16_t id);
 static inline bool hy_port_admin_down(const struct hy_fwd *fwd, uint16_t port)
 {
 	return __atomic_load_n(&fwd->ports[port].admin_down, __ATOMIC_RELAXED);

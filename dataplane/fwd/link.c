@@ -14,6 +14,8 @@
  * operator's `ip link set TAP down` (or FRR's `shutdown` on the interface) stops the port in both directions
  * (what it receives and what is routed to it is dropped, counted as admin_down, until the kernel's routes
  * through it are withdrawn) and, where the device can, takes its link down so that the far end sees it.
+ * A VLAN device on the tap set down stops its tag the same way: its frames are dropped as they arrive (as
+ * vlan_unknown, as the kernel drops them) until it is up again.
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -32,6 +34,38 @@
 
 /* The kernel answers at once; a stuck answer must not stall the manager for long. */
 #define NETLINK_TIMEOUT_US 100000
+
+static bool vlan_accepted(const struct hy_port *p, uint16_t id)
+{
+	return __atomic_load_n(&p->vlans[id >> 6], __ATOMIC_RELAXED) & (1ull << (id & 63));
+}
+
+/* A VLAN device that does not exist (not created yet, or deleted) leaves its tag as it was. */
+static void mirror_vlan_state(struct hy_fwd *fwd, uint16_t i)
+{
+	const struct hy_port_conf *pc = &fwd->conf.ports[i];
+	struct hy_port *p = &fwd->ports[i];
+
+	for (uint16_t v = 0; v < pc->n_vlans; v++) {
+		uint16_t id = pc->vlans[v].id;
+		uint64_t bit = 1ull << (id & 63);
+		int up = hy_if_admin_up(fwd->link_nl, pc->vlans[v].name);
+
+		if (up < 0 || (up == 1) == vlan_accepted(p, id))
+			continue;
+		if (up)
+			__atomic_fetch_or(&p->vlans[id >> 6], bit, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&p->vlans[id >> 6], ~bit, __ATOMIC_RELAXED);
+		fprintf(stderr, "hayate-fwd: port %s: VLAN %u (%s) administratively %s: its frames %s\n", pc->name, id,
+			pc->vlans[v].name, up ? "up" : "down", up ? "forwarded" : "dropped");
+	}
+}
+
+bool hy_link_vlan_up(const struct hy_fwd *fwd, uint16_t port, uint16_t id)
+{
+	return vlan_accepted(&fwd->ports[port], id);
+}
 
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
 {
@@ -66,6 +100,7 @@ int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)
 				fwd->conf.ports[i].name, fwd->conf.ports[i].tap, rc == 0 ? "" : ": cannot keep it down: ",
 				rc == 0 ? "" : strerror(-rc));
 		}
+		mirror_vlan_state(fwd, i);
 	}
 	return 0;
 }
@@ -148,8 +183,10 @@ void hy_link_poll(struct hy_fwd *fwd)
 		char carrier[128] = "";
 		int8_t up;
 
-		if (lm->tap_ifindex != 0)
+		if (lm->tap_ifindex != 0) {
 			mirror_admin_state(fwd, i);
+			mirror_vlan_state(fwd, i);
+		}
 		if (rte_eth_link_get_nowait(fwd->ports[i].dpdk_id, &link) != 0)
 			continue;
 		up = link.link_status == RTE_ETH_LINK_UP;

@@ -18,9 +18,20 @@ from typing import Any
 import pytest
 from frrutil import Frr, available, bgp_conf, bgp_established
 from scapy.layers.inet import IP, UDP
-from scapy.layers.l2 import Ether
+from scapy.layers.l2 import Dot1Q, Ether
 
-from .lab import HOST_A_MAC, HOST_B_MAC, PORT_MACS, Lab, capture, nsexec, send_frames, wait_for
+from .lab import (
+    HOST_A_MAC,
+    HOST_B_MAC,
+    PORT_MACS,
+    VLAN_ID,
+    Lab,
+    capture,
+    counters_delta,
+    nsexec,
+    send_frames,
+    wait_for,
+)
 
 POLL_WAIT_S = 5  # the forwarder polls ten times a second
 HOLD_S = 30  # the BGP hold time: a session that drops within a third of it went down with the link
@@ -149,6 +160,58 @@ def test_a_tap_set_down_stops_forwarding_from_and_to_its_port(tap_wire_router: L
     with capture(lab, "b", lab.ifname("h1"), 1, "udp and dst port 9") as seen:
         send_frames(lab, "d", lab.ifname("w0"), [bytes(to_b / b"p1 back")])
     assert any("10.1.0.2" in line and "10.2.0.2.9" in line for line in seen), seen
+
+
+def test_a_vlan_device_set_down_stops_its_tag(tap_wire_router: Lab) -> None:
+    lab = tap_wire_router
+    r, vlan_dev = lab.ns("r"), f"{lab.ifname('p1')}.{VLAN_ID}"
+    tagged = (
+        Ether(src=HOST_B_MAC, dst=PORT_MACS[1])
+        / Dot1Q(vlan=VLAN_ID)
+        / IP(src="10.3.0.2", dst="10.1.0.2")
+        / UDP(sport=7, dport=9)
+    )
+
+    def vlan_up() -> bool:
+        return bool(lab.port("p1")["vlans"][0]["admin_up"])
+
+    def send_and_count(what: str) -> dict[str, int]:
+        """Where three tagged frames from host B went: forwarded or dropped as vlan_unknown."""
+        before = lab.stats()
+
+        def went() -> dict[str, int]:
+            now = lab.stats()
+            return {
+                "fwd4": now["fwd4"] - before["fwd4"],
+                "vlan_unknown": counters_delta(before, now, "drops")["vlan_unknown"],
+            }
+
+        send_frames(lab, "b", lab.ifname("h1"), [bytes(tagged)] * 3)
+        wait_for(lambda: sum(went().values()) >= 3, 5, what)
+        return went()
+
+    add = ("link", "add", "link", lab.ifname("p1"), "name", vlan_dev, "type", "vlan", "id", str(VLAN_ID))
+    if nsexec(r, "ip", *add, check=False).returncode != 0:
+        # This kernel has no 802.1Q devices (no 8021q module): the forwarder reads only the administrative
+        # state of the interface of that name, so a veth of that name stands in for it.
+        nsexec(r, "ip", "link", "add", vlan_dev, "type", "veth", "peer", "name", lab.ifname("vp"))
+    try:
+        nsexec(r, "ip", "link", "set", vlan_dev, "up")  # created down: the forwarder may have seen it so
+        wait_for(vlan_up, POLL_WAIT_S, f"VLAN {VLAN_ID} administratively up")
+        assert send_and_count("3 tagged frames forwarded") == {"fwd4": 3, "vlan_unknown": 0}
+        nsexec(r, "ip", "link", "set", vlan_dev, "down")
+        wait_for(lambda: not vlan_up(), POLL_WAIT_S, f"VLAN {VLAN_ID} administratively down")
+        assert lab.port("p1")["admin_up"] is True
+        assert send_and_count("3 tagged frames dropped") == {"fwd4": 0, "vlan_unknown": 3}
+        nsexec(r, "ip", "link", "set", vlan_dev, "up")
+        wait_for(vlan_up, POLL_WAIT_S, f"VLAN {VLAN_ID} administratively up")
+        assert send_and_count("3 tagged frames forwarded again") == {"fwd4": 3, "vlan_unknown": 0}
+    finally:
+        nsexec(r, "ip", "link", "del", vlan_dev, check=False)
+    assert (
+        f"port p1: VLAN {VLAN_ID} ({vlan_dev}) administratively down: its frames dropped"
+        in lab.log.read_text()
+    )
 
 
 @pytest.fixture(scope="module")
