@@ -116,8 +116,11 @@ int hy_lcores_init(struct hy_fwd *fwd, char *err, size_t errlen);
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen);
 void hy_link_poll(struct hy_fwd *fwd);
 void hy_link_close(struct hy_fwd *fwd);
-/* Whether the port takes frames tagged id: declared in ports[].vlans, and its VLAN device not down. */
-bool hy_link_vlan_up(const struct hy_fwd *fwd, uint16_t port, uint16_t id);
+/* Whether the port takes (and sends) frames tagged id: declared in ports[].vlans, its VLAN device not down. */
+static inline bool hy_link_vlan_up(const struct hy_fwd *fwd, uint16_t port, uint16_t id)
+{
+	return __atomic_load_n(&fwd->ports[port].vlans[id >> 6], __ATOMIC_RELAXED) & (1ull << (id & 63));
+}
 static inline bool hy_port_admin_down(const struct hy_fwd *fwd, uint16_t port)
 {
 	return __atomic_load_n(&fwd->ports[port].admin_down, __ATOMIC_RELAXED);

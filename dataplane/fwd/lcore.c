@@ -174,6 +174,15 @@ static __rte_noinline bool rewrite_l2_tagged(struct rte_mbuf *m, const struct hy
 
 static const uint8_t zero_mac[6];
 
+/* Only for a tag the port does not take: declared in ports[].vlans (its device is down), or not at all. */
+static bool vlan_declared(const struct hy_port_conf *pc, uint16_t id)
+{
+	for (uint16_t v = 0; v < pc->n_vlans; v++)
+		if (pc->vlans[v].id == id)
+			return true;
+	return false;
+}
+
 /*
  * The next hop of packet i for FIB result nh_id when the burst's cached one
  * does not match: every kind but a resolved FORWARD ends here (the packet is
@@ -225,6 +234,11 @@ static __rte_noinline const struct nh_fast *resolve(struct hy_fwd *fwd, struct h
 	}
 	if (memcmp(nh.mac, zero_mac, 6) == 0) {
 		punt(fwd, lc, b, m, b->in_port, HY_PUNT_UNRESOLVED);
+		return NULL;
+	}
+	if ((nh.flags & HY_NH_FLAG_VLAN) && !hy_link_vlan_up(fwd, nh.port, nh.vlan) &&
+	    vlan_declared(&fwd->conf.ports[nh.port], nh.vlan)) {
+		drop(lc, m, HY_DROP_ADMIN_DOWN); /* its VLAN device is down, until the routes through it go */
 		return NULL;
 	}
 	b->nh.id = nh_id;

@@ -15,7 +15,7 @@
  * (what it receives and what is routed to it is dropped, counted as admin_down, until the kernel's routes
  * through it are withdrawn) and, where the device can, takes its link down so that the far end sees it.
  * A VLAN device on the tap set down stops its tag the same way: its frames are dropped as they arrive (as
- * vlan_unknown, as the kernel drops them) until it is up again.
+ * vlan_unknown, as the kernel drops them), and those routed to it (admin_down), until it is up again.
  */
 #include <errno.h>
 #include <linux/if_link.h>
@@ -35,11 +35,6 @@
 /* The kernel answers at once; a stuck answer must not stall the manager for long. */
 #define NETLINK_TIMEOUT_US 100000
 
-static bool vlan_accepted(const struct hy_port *p, uint16_t id)
-{
-	return __atomic_load_n(&p->vlans[id >> 6], __ATOMIC_RELAXED) & (1ull << (id & 63));
-}
-
 /* A VLAN device that does not exist (not created yet, or deleted) leaves its tag as it was. */
 static void mirror_vlan_state(struct hy_fwd *fwd, uint16_t i)
 {
@@ -51,7 +46,7 @@ static void mirror_vlan_state(struct hy_fwd *fwd, uint16_t i)
 		uint64_t bit = 1ull << (id & 63);
 		int up = hy_if_admin_up(fwd->link_nl, pc->vlans[v].name);
 
-		if (up < 0 || (up == 1) == vlan_accepted(p, id))
+		if (up < 0 || (up == 1) == hy_link_vlan_up(fwd, i, id))
 			continue;
 		if (up)
 			__atomic_fetch_or(&p->vlans[id >> 6], bit, __ATOMIC_RELAXED);
@@ -60,11 +55,6 @@ static void mirror_vlan_state(struct hy_fwd *fwd, uint16_t i)
 		fprintf(stderr, "hayate-fwd: port %s: VLAN %u (%s) administratively %s: its frames %s\n", pc->name, id,
 			pc->vlans[v].name, up ? "up" : "down", up ? "forwarded" : "dropped");
 	}
-}
-
-bool hy_link_vlan_up(const struct hy_fwd *fwd, uint16_t port, uint16_t id)
-{
-	return vlan_accepted(&fwd->ports[port], id);
 }
 
 int hy_link_init(struct hy_fwd *fwd, char *err, size_t errlen)

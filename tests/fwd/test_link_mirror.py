@@ -165,29 +165,31 @@ def test_a_tap_set_down_stops_forwarding_from_and_to_its_port(tap_wire_router: L
 def test_a_vlan_device_set_down_stops_its_tag(tap_wire_router: Lab) -> None:
     lab = tap_wire_router
     r, vlan_dev = lab.ns("r"), f"{lab.ifname('p1')}.{VLAN_ID}"
-    tagged = (
-        Ether(src=HOST_B_MAC, dst=PORT_MACS[1])
-        / Dot1Q(vlan=VLAN_ID)
-        / IP(src="10.3.0.2", dst="10.1.0.2")
-        / UDP(sport=7, dport=9)
+    udp = UDP(sport=7, dport=9)
+    tagged_in = (
+        Ether(src=HOST_B_MAC, dst=PORT_MACS[1]) / Dot1Q(vlan=VLAN_ID) / IP(src="10.3.0.2", dst="10.1.0.2")
     )
+    to_vlan = Ether(src=HOST_A_MAC, dst=PORT_MACS[0]) / IP(src="10.1.0.2", dst="10.3.0.2")  # next hop 18
 
     def vlan_up() -> bool:
         return bool(lab.port("p1")["vlans"][0]["admin_up"])
 
     def send_and_count(what: str) -> dict[str, int]:
-        """Where three tagged frames from host B went: forwarded or dropped as vlan_unknown."""
+        """Where 3 tagged frames from host B and 2 frames routed to the VLAN went."""
         before = lab.stats()
 
         def went() -> dict[str, int]:
             now = lab.stats()
+            drops = counters_delta(before, now, "drops")
             return {
                 "fwd4": now["fwd4"] - before["fwd4"],
-                "vlan_unknown": counters_delta(before, now, "drops")["vlan_unknown"],
+                "vlan_unknown": drops["vlan_unknown"],
+                "admin_down": drops["admin_down"],
             }
 
-        send_frames(lab, "b", lab.ifname("h1"), [bytes(tagged)] * 3)
-        wait_for(lambda: sum(went().values()) >= 3, 5, what)
+        send_frames(lab, "b", lab.ifname("h1"), [bytes(tagged_in / udp)] * 3)
+        send_frames(lab, "d", lab.ifname("w0"), [bytes(to_vlan / udp)] * 2)
+        wait_for(lambda: sum(went().values()) >= 5, 5, what)
         return went()
 
     add = ("link", "add", "link", lab.ifname("p1"), "name", vlan_dev, "type", "vlan", "id", str(VLAN_ID))
@@ -198,14 +200,14 @@ def test_a_vlan_device_set_down_stops_its_tag(tap_wire_router: Lab) -> None:
     try:
         nsexec(r, "ip", "link", "set", vlan_dev, "up")  # created down: the forwarder may have seen it so
         wait_for(vlan_up, POLL_WAIT_S, f"VLAN {VLAN_ID} administratively up")
-        assert send_and_count("3 tagged frames forwarded") == {"fwd4": 3, "vlan_unknown": 0}
+        assert send_and_count("5 frames forwarded") == {"fwd4": 5, "vlan_unknown": 0, "admin_down": 0}
         nsexec(r, "ip", "link", "set", vlan_dev, "down")
         wait_for(lambda: not vlan_up(), POLL_WAIT_S, f"VLAN {VLAN_ID} administratively down")
         assert lab.port("p1")["admin_up"] is True
-        assert send_and_count("3 tagged frames dropped") == {"fwd4": 0, "vlan_unknown": 3}
+        assert send_and_count("5 frames dropped") == {"fwd4": 0, "vlan_unknown": 3, "admin_down": 2}
         nsexec(r, "ip", "link", "set", vlan_dev, "up")
         wait_for(vlan_up, POLL_WAIT_S, f"VLAN {VLAN_ID} administratively up")
-        assert send_and_count("3 tagged frames forwarded again") == {"fwd4": 3, "vlan_unknown": 0}
+        assert send_and_count("5 frames forwarded again") == {"fwd4": 5, "vlan_unknown": 0, "admin_down": 0}
     finally:
         nsexec(r, "ip", "link", "del", vlan_dev, check=False)
     assert (
