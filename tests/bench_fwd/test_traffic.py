@@ -77,6 +77,17 @@ def test_ipv6_frames_are_64_bytes_to_destinations_inside_the_ipv6_table(generate
     assert len({f[14:18] for f in frames}) > 200  # flow labels differ: distinct flows
 
 
+def test_sources_lie_in_the_ranges_hayate_urpf_routes(generated: Path) -> None:
+    """run.py keeps its own copy of the source ranges (tests load it apart from traffic.py): they must agree,
+    or the engine hayate-urpf would drop the traffic instead of measuring the check."""
+    assert run.SOURCES == (traffic.SOURCES4, traffic.SOURCES6)
+    src4, src6 = ipaddress.IPv4Network(traffic.SOURCES4), ipaddress.IPv6Network(traffic.SOURCES6)
+    assert all(ipaddress.IPv4Address(f[26:30]) in src4 for f in read_pcap(generated / "64-0.pcap"))
+    assert all(ipaddress.IPv6Address(f[22:38]) in src6 for f in read_pcap(generated / "64v6-0.pcap"))
+    assert run.source_key(traffic.SOURCES6) == (6, 48, ipaddress.IPv6Address("2001:2::").packed)
+    assert run.source_key(traffic.SOURCES4) == (4, 15, ipaddress.IPv4Address("198.18.0.0").packed + bytes(12))
+
+
 def test_imix_sizes_are_7_4_1_of_64_570_1518_on_the_wire(generated: Path) -> None:
     sizes = Counter(len(f) + 4 for f in read_pcap(generated / "imix-0.pcap"))  # + FCS
     assert sizes == {64: 140, 570: 80, 1518: 20}
