@@ -10,8 +10,9 @@
 #                      3 GiB for the tables)
 #   BENCH_FWD_ENGINES  engines to run (default testpmd-io,l3fwd-lpm,l3fwd-fib,hayate,hayate-rte_fib, the last
 #                      being hayate-fwd with DPDK's rte_fib as its FIB; the hayate ones are left out, with a
-#                      message, when BUILD has no hayate-fwd; hayate-urpf, not in the default, is hayate-fwd
-#                      with loose uRPF on its ports: BENCH_FWD_ENGINES=hayate,hayate-urpf gives its cost)
+#                      message, when BUILD has no hayate-fwd; hayate-urpf and hayate-urpf-strict, not in the
+#                      default, are hayate-fwd with loose or strict uRPF on its ports:
+#                      BENCH_FWD_ENGINES=hayate,hayate-urpf,hayate-urpf-strict gives their cost)
 #   BENCH_FWD_LCORES   forwarding lcore counts (default 1,2); their CPUs are --cpus (default 1,0: on a 2-CPU
 #                      machine the second lcore shares CPU 0 with testpmd's main lcore / hayate's manager)
 #   BENCH_FWD_FRAMES   frames per pcap, i.e. distinct flows and destinations per lcore (default 65536)

@@ -77,8 +77,12 @@ int hy_ctl_nexthop_decode(const uint8_t *p, uint32_t i, struct hy_ctl_nexthop *n
 		snprintf(err, errlen, "nexthop[%u].kind: must be 1..4, got %u", i, nh->kind);
 		return -EINVAL;
 	}
-	if (nh->flags & ~HY_NH_FLAG_VLAN) {
-		snprintf(err, errlen, "nexthop[%u].flags: unknown bits 0x%x", i, nh->flags & ~HY_NH_FLAG_VLAN);
+	if (nh->flags & ~HY_NH_FLAGS) {
+		snprintf(err, errlen, "nexthop[%u].flags: unknown bits 0x%x", i, nh->flags & ~HY_NH_FLAGS);
+		return -EINVAL;
+	}
+	if ((nh->flags & HY_NH_FLAG_CONNECTED) && nh->kind != HY_NH_PUNT) {
+		snprintf(err, errlen, "nexthop[%u].flags: CONNECTED is for PUNT next hops, kind is %u", i, nh->kind);
 		return -EINVAL;
 	}
 	if ((nh->flags & HY_NH_FLAG_VLAN) && (nh->vlan < 1 || nh->vlan > 4094)) {

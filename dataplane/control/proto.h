@@ -55,6 +55,10 @@ enum hy_nh_kind {
 	HY_NH_LOCAL = 4,
 };
 #define HY_NH_FLAG_VLAN 0x01u
+/* PUNT only: a subnet connected to `port` (and VLAN): punted through the ingress port's tap like id 3; its
+ * port and VLAN are the route's interface for strict uRPF. */
+#define HY_NH_FLAG_CONNECTED 0x02u
+#define HY_NH_FLAGS (HY_NH_FLAG_VLAN | HY_NH_FLAG_CONNECTED)
 
 /* Reserved next-hop ids present from the start. */
 #define HY_NH_ID_LOCAL 1u

@@ -219,6 +219,8 @@ static int parse_vlans(struct parse_ctx *ctx, const json_t *arr, const char *pat
 	return 0;
 }
 
+const char *const hy_urpf_names[] = {"off", "loose", "strict"};
+
 static int parse_port(struct parse_ctx *ctx, const json_t *v, const char *p, struct hy_port_conf *port)
 {
 	static const char *const keys[] = {"name", "device", "rx_queues", "mtu", "mac", "tap",
@@ -238,10 +240,12 @@ static int parse_port(struct parse_ctx *ctx, const json_t *v, const char *p, str
 	    (rc = get_u16(ctx, v, p, "tx_desc", 64, 16384, &port->tx_desc)) < 0 ||
 	    (rc = get_str(ctx, v, p, "urpf", 1, sizeof(urpf), false, false, urpf, NULL)) < 0)
 		return rc;
-	port->urpf_loose = strcmp(urpf, "loose") == 0;
-	if (!port->urpf_loose && strcmp(urpf, "off") != 0) {
+	for (port->urpf = HY_URPF_OFF; port->urpf <= HY_URPF_STRICT; port->urpf++)
+		if (strcmp(urpf, hy_urpf_names[port->urpf]) == 0)
+			break;
+	if (port->urpf > HY_URPF_STRICT) {
 		join(q, p, "urpf");
-		return fail(ctx, q, "must be \"off\" or \"loose\", got \"%s\"", urpf);
+		return fail(ctx, q, "must be \"off\", \"loose\" or \"strict\", got \"%s\"", urpf);
 	}
 	join(q, p, "name");
 	if (!valid_ifname(port->name))

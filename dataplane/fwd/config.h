@@ -40,8 +40,17 @@ struct hy_port_conf {
 	uint16_t n_vlans;
 	struct hy_vlan_conf vlans[HY_MAX_VLANS];
 	uint16_t rx_desc, tx_desc;
-	bool urpf_loose; /* "urpf": "loose": drop what comes from a source without a route */
+	uint8_t urpf; /* enum hy_urpf: how the source of what the port receives is checked */
 };
+
+/* Unicast RPF of a port ("urpf", RFC 3704): loose drops a source without a route (or with a blackhole
+ * route), strict also one whose route does not lead back out of the interface the packet came in on. */
+enum hy_urpf {
+	HY_URPF_OFF,
+	HY_URPF_LOOSE,
+	HY_URPF_STRICT,
+};
+extern const char *const hy_urpf_names[]; /* "off", "loose", "strict" */
 
 struct hy_rxq_conf {
 	uint16_t port; /* index in hy_config.ports */

@@ -31,7 +31,7 @@ enum hy_drop {
 	HY_DROP_PUNT_NO_TAP,	/* punt needed but the port has no tap */
 	HY_DROP_NO_HEADROOM,	/* no room in the mbuf to push an 802.1Q tag */
 	HY_DROP_ADMIN_DOWN,	/* received on or routed to a port (or VLAN) whose tap (or device) is down */
-	HY_DROP_URPF,		/* source without a route, or with a blackhole route (ports[].urpf loose) */
+	HY_DROP_URPF,		/* source failing the port's unicast RPF check (ports[].urpf) */
 	HY_DROP_MAX
 };
 

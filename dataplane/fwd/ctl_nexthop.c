@@ -52,6 +52,8 @@ json_t *hy_ctl_nh_json(struct hy_fwd *fwd, uint32_t id)
 	}
 	if (e->flags & HY_NH_FLAG_VLAN)
 		json_object_set_new(o, "vlan", json_integer(e->vlan));
+	if (e->flags & HY_NH_FLAG_CONNECTED)
+		json_object_set_new(o, "connected", json_true());
 	if (e->kind == HY_NH_FORWARD) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e->mac[0], e->mac[1], e->mac[2], e->mac[3],
 			 e->mac[4], e->mac[5]);

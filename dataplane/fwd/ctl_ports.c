@@ -41,7 +41,7 @@ static json_t *port_json(struct hy_fwd *fwd, uint16_t i)
 		      (int)pc->rx_queues, "tx_queues", (int)p->n_txq, "vlans", vlans);
 	json_object_set_new(o, "tap", pc->tap[0] ? json_string(pc->tap) : json_null());
 	json_object_set_new(o, "admin_up", json_boolean(!hy_port_admin_down(fwd, i)));
-	json_object_set_new(o, "urpf", json_string(p->urpf_loose ? "loose" : "off"));
+	json_object_set_new(o, "urpf", json_string(hy_urpf_names[p->urpf]));
 	json_object_set_new(o, "rx_ip_checksum_offload",
 			    json_boolean(conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM));
 	json_object_set_new(o, "link",

@@ -37,7 +37,7 @@ struct hy_port {
 	uint16_t mtu;
 	uint16_t n_txq;
 	bool admin_down; /* its tap is administratively down: written by the manager (link.c), read per burst */
-	bool urpf_loose; /* check the source of what it receives (ports[].urpf) */
+	uint8_t urpf;	 /* enum hy_urpf: how the source of what it receives is checked (ports[].urpf) */
 	struct rte_ether_addr mac;
 	uint64_t vlans[4096 / 64]; /* accepted 802.1Q ids: declared, their VLAN device not down (link.c) */
 };

@@ -225,7 +225,7 @@ static __rte_noinline const struct nh_fast *resolve(struct hy_fwd *fwd, struct h
 		drop(lc, m, HY_DROP_BLACKHOLE);
 		return NULL;
 	case HY_NH_PUNT:
-		to = nh.port < fwd->n_ports ? nh.port : b->in_port;
+		to = nh.port < fwd->n_ports && !(nh.flags & HY_NH_FLAG_CONNECTED) ? nh.port : b->in_port;
 		punt(fwd, lc, b, m, to, HY_PUNT_NEXTHOP);
 		return NULL;
 	default:
@@ -293,33 +293,79 @@ static __rte_always_inline void route(struct hy_fwd *fwd, struct hy_lcore *lc, s
 	tx_queue(b, nh->port, m);
 }
 
-/* A source address passes loose RPF when it has a route whose next hop is not a blackhole.  *passed caches
- * the last next hop that passed: a burst's sources mostly share one. */
-static inline bool source_routed(const struct hy_fwd *fwd, uint32_t nh_id, uint32_t *passed)
+/* The next hop's interface (port, VLAN or 0) is the one the packet came in on. */
+static inline bool nh_on(const struct hy_nh_entry *nh, uint16_t port, uint16_t vlan)
+{
+	return nh->port == port && ((nh->flags & HY_NH_FLAG_VLAN) ? nh->vlan : 0) == vlan;
+}
+
+/* Strict RPF: the source's route leads back out of the packet's interface: a FORWARD next hop or a connected
+ * subnet there, or one member of an ECMP group there (as Linux's rp_filter 1 takes any path of a multipath
+ * route).  Id 3 (unreachable, or a path the forwarder does not know) names no port and never matches. */
+static bool source_on_interface(const struct hy_fwd *fwd, const struct hy_nh_entry *nh, uint16_t port,
+				uint16_t vlan)
+{
+	struct hy_nh_entry member;
+
+	switch (nh->kind) {
+	case HY_NH_FORWARD:
+	case HY_NH_PUNT:
+		return nh_on(nh, port, vlan);
+	case HY_NH_GROUP:
+		for (uint16_t k = 0; k < nh->n_members; k++) {
+			hy_nh_read(fwd->nh_entries, nh->members[k], &member);
+			if (member.kind == HY_NH_FORWARD && nh_on(&member, port, vlan))
+				return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* The last next hop, with the ingress VLAN, that passed: a burst's sources mostly share one. */
+struct rpf_passed {
+	uint32_t nh;
+	uint16_t vlan;
+};
+
+/* Loose: the source has a route that is neither a blackhole nor the router's own address (a packet from
+ * outside with the router's address as its source is spoofed; Linux's rp_filter drops it too).  Strict:
+ * and that route leads back out of the packet's interface (port, VLAN). */
+static inline bool source_passes(const struct hy_fwd *fwd, uint32_t nh_id, bool strict, uint16_t port,
+				 uint16_t vlan, struct rpf_passed *last)
 {
 	struct hy_nh_entry nh;
+	bool ok;
 
 	if (nh_id == HY_FIB_NH_NONE)
 		return false;
-	if (nh_id == *passed)
+	if (!strict)
+		vlan = 0;
+	if (nh_id == last->nh && vlan == last->vlan)
 		return true;
 	hy_nh_read(fwd->nh_entries, nh_id, &nh);
-	if (nh.kind == HY_NH_BLACKHOLE)
-		return false;
-	*passed = nh_id;
-	return true;
+	if (strict)
+		ok = source_on_interface(fwd, &nh, port, vlan);
+	else
+		ok = nh.kind != HY_NH_BLACKHOLE && nh.kind != HY_NH_LOCAL;
+	if (ok)
+		*last = (struct rpf_passed){.nh = nh_id, .vlan = vlan};
+	return ok;
 }
 
 /*
- * Loose unicast RPF (RFC 3704 section 2.4) between stages 1 and 2, on the ports that ask for it: a packet to
- * be routed whose source address has no route, or a blackhole route (source-based remote-triggered
- * blackholing, RFC 5635), is dropped and counted.  A default route matches every source.  One more bulk
+ * Unicast RPF (RFC 3704, loose 2.4 or strict 2.2) between stages 1 and 2, on the ports that ask for it: a
+ * packet to be routed whose source fails the port's check is dropped and counted; a blackhole route for a
+ * source prefix thus drops what it sends (source-based remote-triggered blackholing, RFC 5635).  A default
+ * route matches every source (in strict mode, every source on the default route's interface).  One more bulk
  * lookup per family; packets punted in stage 1 (ARP, ND, link-local, DHCP) are not checked.
  */
-static __rte_noinline void urpf_loose(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *b)
+static __rte_noinline void urpf_check(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst *b, bool strict)
 {
-	uint32_t src4[HY_BURST], nh[HY_BURST], passed = HY_FIB_NH_NONE;
+	uint32_t src4[HY_BURST], nh[HY_BURST];
 	uint8_t src6[HY_BURST][16];
+	struct rpf_passed last = {.nh = HY_FIB_NH_NONE};
 	uint16_t kept = 0;
 
 	for (uint16_t k = 0; k < b->n4; k++) {
@@ -332,7 +378,7 @@ static __rte_noinline void urpf_loose(struct hy_fwd *fwd, struct hy_lcore *lc, s
 	if (b->n4 > 0)
 		hy_fib_lookup4_bulk(fwd->fib, lc->socket, src4, nh, b->n4);
 	for (uint16_t k = 0; k < b->n4; k++) {
-		if (!source_routed(fwd, nh[k], &passed)) {
+		if (!source_passes(fwd, nh[k], strict, b->in_port, b->meta[b->idx4[k]].vlan, &last)) {
 			drop(lc, b->pkts[b->idx4[k]], HY_DROP_URPF);
 			continue;
 		}
@@ -350,7 +396,7 @@ static __rte_noinline void urpf_loose(struct hy_fwd *fwd, struct hy_lcore *lc, s
 		hy_fib_lookup6_bulk(fwd->fib, lc->socket, (const uint8_t(*)[16])src6, nh, b->n6);
 	kept = 0;
 	for (uint16_t k = 0; k < b->n6; k++) {
-		if (!source_routed(fwd, nh[k], &passed)) {
+		if (!source_passes(fwd, nh[k], strict, b->in_port, b->meta[b->idx6[k]].vlan, &last)) {
 			drop(lc, b->pkts[b->idx6[k]], HY_DROP_URPF);
 			continue;
 		}
@@ -418,8 +464,8 @@ static void process_burst(struct hy_fwd *fwd, struct hy_lcore *lc, struct burst 
 			not_routed(fwd, lc, b, m, meta);
 		}
 	}
-	if (unlikely(in->urpf_loose))
-		urpf_loose(fwd, lc, b);
+	if (unlikely(in->urpf != HY_URPF_OFF))
+		urpf_check(fwd, lc, b, in->urpf == HY_URPF_STRICT);
 	for (uint16_t k = b->n4 > FIB_LAG ? b->n4 - FIB_LAG : 0; k < b->n4; k++)
 		hy_fib_prefetch4_next(&hint, b->addr4[k]);
 	for (uint16_t k = b->n6 > FIB_LAG ? b->n6 - FIB_LAG : 0; k < b->n6; k++)

@@ -29,7 +29,7 @@ struct rte_rcu_qsbr;
 struct hy_nh_entry {
 	rte_seqcount_t sc;
 	uint8_t kind;	/* 0: absent; enum hy_nh_kind; HY_NH_GROUP */
-	uint8_t flags;	/* HY_NH_FLAG_VLAN */
+	uint8_t flags;	/* HY_NH_FLAG_VLAN, HY_NH_FLAG_CONNECTED */
 	uint16_t port;	/* hayate port index */
 	uint16_t vlan;
 	uint8_t mac[6];

@@ -50,7 +50,7 @@ int hy_ports_probe(struct hy_fwd *fwd, char *err, size_t errlen)
 			}
 		}
 		p->mtu = pc->mtu;
-		p->urpf_loose = pc->urpf_loose;
+		p->urpf = pc->urpf;
 		for (uint16_t v = 0; v < pc->n_vlans; v++)
 			p->vlans[pc->vlans[v].id >> 6] |= 1ull << (pc->vlans[v].id & 63);
 	}

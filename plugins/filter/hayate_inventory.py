@@ -205,7 +205,7 @@ def _ports(c: Checker, ports: Any, host: Mapping[str, Any], shared: bool, requir
             if key in entry:
                 c.integer(entry[key], f"{path}.{key}", 64, 16384)
         if "urpf" in entry:
-            c.choice(entry["urpf"], f"{path}.urpf", ("off", "loose"))
+            c.choice(entry["urpf"], f"{path}.urpf", ("off", "loose", "strict"))
         vlan_ids: list[int] = []
         for j, vlan in enumerate(c.sequence(entry.get("vlans"), f"{path}.vlans")):
             vpath = f"{path}.vlans[{j}]"

@@ -1,8 +1,10 @@
 """What the forwarder's FIB must hold, computed from iproute2's JSON view of the router's kernel
 (independently of the agent's own decoding), and the forwarder's FIB in the same terms, from its dumps.
 
-Each prefix maps to a meaning: ("local",), ("blackhole",), ("punt",), ("fwd", port, vlan, mac) or
-("group", sorted members' meanings). Next-hop ids are the agent's choice and are not compared.
+Each prefix maps to a meaning: ("local",), ("blackhole",), ("punt",), ("fwd", port, vlan, mac), ("connected",
+port, vlan) (a subnet on a forwarder interface, punted for the kernel to resolve) or ("group", sorted members'
+meanings); IPv6 link-local prefixes, on every interface alike, to ("punt",). Next-hop ids are the agent's
+choice and are not compared.
 """
 
 from __future__ import annotations
@@ -64,7 +66,13 @@ def kernel_fib(ns: str, taps: dict[str, tuple[int, int | None]], table: str = "m
                     return ("punt",)
                 members.append(lf)
             return ("group", tuple(sorted(members)))
-        return leaf(n.get("dev"), n.get("gateway")) or ("punt",)
+        return path(n.get("dev"), n.get("gateway"))
+
+    def path(dev: str | None, gw: str | None) -> Meaning:
+        """A single path: through a forwarder interface without a gateway, that interface's subnet."""
+        if dev in taps and not gw:
+            return ("connected", *taps[dev])
+        return leaf(dev, gw) or ("punt",)
 
     fib: dict[str, Meaning] = dict(hosts)
     best: dict[str, int] = {}
@@ -91,7 +99,9 @@ def kernel_fib(ns: str, taps: dict[str, tuple[int, int | None]], table: str = "m
                 else:
                     meaning = ("group", tuple(sorted(m for m in members if m is not None)))
             else:
-                meaning = leaf(r.get("dev"), r.get("gateway")) or ("punt",)
+                meaning = path(r.get("dev"), r.get("gateway"))
+            if family == 6 and ipaddress.ip_network(p).network_address.is_link_local:
+                meaning = ("punt",)  # on every interface alike; never looked up
             fib[p] = meaning
     for a in _j(ns, "addr", "show"):
         for info in a.get("addr_info", []):
@@ -104,6 +114,8 @@ def forwarder_fib(client: ControlClient) -> dict[str, Meaning]:
     for nh in client.nh_dump():
         if nh.kind == NextHopKind.FORWARD:
             leaves[nh.id] = ("fwd", nh.port, nh.vlan, format_mac(nh.mac))
+        elif nh.connected:
+            leaves[nh.id] = ("connected", nh.port, nh.vlan)
         else:
             leaves[nh.id] = (nh.kind.name.lower(),)
     groups = {

@@ -92,15 +92,54 @@ def test_address_beats_route_and_reveals_it_when_removed() -> None:
     assert m.fib[key("192.0.2.1/32")] == NH_BLACKHOLE
 
 
-def test_paths_through_other_interfaces_and_connected_subnets_punt() -> None:
+def test_paths_through_other_interfaces_punt() -> None:
     m = router()
     m.route(True, key("203.0.113.0/24"), 0, 0, 4, via(4, "192.0.2.9"))
-    m.route(True, key("10.0.0.0/24"), 0, 0, 2, ("via", 2, 4, b""))
+    m.route(True, key("198.51.100.0/24"), 0, 0, 4, ("via", 4, 4, b""))
     m.route(
         True, key("100.64.0.0/16"), 0, 0, 4, ("mp", ((2, 4, a4("10.0.0.2"), 1), (4, 4, a4("192.0.2.9"), 1)))
     )
     m.plan()
-    assert m.fib[key("203.0.113.0/24")] == m.fib[key("10.0.0.0/24")] == m.fib[key("100.64.0.0/16")] == NH_PUNT
+    assert (
+        m.fib[key("203.0.113.0/24")]
+        == m.fib[key("198.51.100.0/24")]
+        == m.fib[key("100.64.0.0/16")]
+        == NH_PUNT
+    )
+
+
+def test_connected_subnets_get_their_interfaces_connected_next_hop() -> None:
+    m = Mirror({"p0": (0, None), "p1": (1, None), "p1.100": (1, 100)})
+    m.replace_links([Link(2, "p0", True, "tun", 0, None), Link(3, "p1", True, "tun", 0, None)])
+    m.replace_links([*m.links.values(), Link(5, "p1.100", True, "vlan", 3, 100)])
+    m.adopt([], [], [])
+    m.finish_adopt()
+    m.route(True, key("10.0.0.0/24"), 0, 0, 2, ("via", 2, 4, b""))
+    m.route(True, key("10.0.9.0/24"), 0, 0, 2, ("via", 2, 4, b""))
+    m.route(True, (6, 64, ipaddress.ip_address("2001:db8::").packed), 0, 0, 2, ("via", 2, 6, b""))
+    m.route(True, key("10.1.0.0/24"), 0, 0, 2, ("via", 5, 4, b""))
+    plan = m.plan()
+    p0 = m.fib[key("10.0.0.0/24")]
+    vlan = m.fib[key("10.1.0.0/24")]
+    # one next hop per interface, whatever the family; the VLAN is an interface of its own
+    assert m.fib[key("10.0.9.0/24")] == m.fib[(6, 64, ipaddress.ip_address("2001:db8::").packed)] == p0
+    assert sorted(plan.nh_set, key=lambda h: h.id) == sorted(
+        [
+            NextHop(p0, NextHopKind.PUNT, 0, None, connected=True),
+            NextHop(vlan, NextHopKind.PUNT, 1, 100, connected=True),
+        ],
+        key=lambda h: h.id,
+    )
+    # a new agent process adopts the forwarder's connected next hop instead of making another
+    fresh = Mirror({"p0": (0, None), "p1": (1, None), "p1.100": (1, 100)})
+    fresh.replace_links(m.links.values())
+    fresh.route(True, key("10.0.0.0/24"), 0, 0, 2, ("via", 2, 4, b""))
+    fresh.adopt([(key("10.0.0.0/24"), p0)], [m.nh_content[p0]], [])
+    plan = fresh.plan()
+    assert fresh.fib[key("10.0.0.0/24")] == p0 and not plan
+    # the subnet goes: its next hop is freed
+    m.route(False, key("10.1.0.0/24"), 0, 0, 2, ("via", 5, 4, b""))
+    assert m.plan().nh_del == [vlan]
 
 
 def test_kernel_group_change_is_one_group_update_not_route_updates() -> None:

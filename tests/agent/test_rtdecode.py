@@ -83,7 +83,7 @@ def _pyroute2_view(data: bytes, nhids: dict[str, int]) -> tuple[object, ...] | N
     key = (family, msg["dst_len"], addr.ljust(16, b"\x00"))
     if msg["type"] == 6:
         target: object = T_BLACKHOLE
-    elif msg["type"] != 1:
+    elif msg["type"] != 1 or (family == 6 and msg["dst_len"] >= 10 and addr[:2] == b"\xfe\x80"):
         target = T_PUNT
     elif any(name == "UNKNOWN" and value["header"]["type"] == nl.RTA_NH_ID for name, value in msg["attrs"]):
         target = ("nhid", nhids[f"{dst}/{msg['dst_len']}"])
@@ -147,3 +147,13 @@ def test_ipv4_route_through_ipv6_gateway_keeps_gateway_family(
             assert r[5][2] == 6 and r[5][3] == ipaddress.ip_address("fe80::1").packed
             return
     pytest.fail("172.16.0.0/12 via inet6 fe80::1 not found in the dump")
+
+
+def test_link_local_prefixes_punt_whatever_their_interface(
+    dumped: tuple[list[bytes], dict[str, int]],
+) -> None:
+    """fe80::/64 of d0 and of d1: one prefix on every interface, which the forwarder never looks up."""
+    intern = Interner()
+    decoded = [decode_route(d, 0, len(d), 24, TABLES, intern) for d in dumped[0]]
+    fe80 = [r for r in decoded if r and r[1] == (6, 64, ipaddress.ip_address("fe80::").packed)]
+    assert len(fe80) >= 2 and all(r[5] == T_PUNT for r in fe80)

@@ -67,7 +67,7 @@ def test_initial_sync_mirrors_routes_addresses_and_neighbours(lab: Lab) -> None:
     assert fib["0.0.0.0/0"] == ("fwd", 0, None, "00:00:00:00:00:00")
     assert fib["10.0.0.2/32"] == ("fwd", 0, None, "02:00:00:00:00:02")
     assert fib["10.0.0.1/32"] == ("local",)
-    assert fib["10.0.0.0/24"] == ("punt",)
+    assert fib["10.0.0.0/24"] == ("connected", 0, None)  # p0's subnet, punted for the kernel to resolve
     assert fib["192.0.2.0/24"] == ("punt",)
     assert fib["203.0.113.0/24"] == ("blackhole",)
     assert fib["203.0.114.0/24"] == fib["203.0.115.0/24"] == ("punt",)
@@ -221,7 +221,7 @@ def test_link_down_and_up(lab: Lab) -> None:
     assert "100.64.0.0/24" not in fib and "100.65.0.0/24" in fib
     ip(ns, "link", "set", P1, "up")
     fib = lab.wait_synced(what="after p1 came back")
-    assert fib["10.0.1.0/24"] == ("punt",)
+    assert fib["10.0.1.0/24"] == ("connected", 1, None)  # p1's subnet is back
 
 
 def _kernel_has_vlans() -> bool:

@@ -1,7 +1,7 @@
 """Loose unicast RPF (RFC 3704 2.4) on port p1, host B's side (`"urpf": "loose"`): what host B sends from a
-source the router has no route for, or a blackhole route for (source-based remote-triggered blackholing, RFC
-5635), is dropped and counted as `urpf`; host B's own addresses pass, and port p0 (urpf off) forwards the same
-spoofed sources. Runs the sanitizer build where there is one."""
+source the router has no route for, a blackhole route for (source-based remote-triggered blackholing, RFC
+5635) or holds itself, is dropped and counted as `urpf`; host B's own addresses pass, and port p0 (urpf off)
+forwards the same spoofed sources. Runs the sanitizer build where there is one."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def from_a(src: str, dst: str) -> bytes:
         ("203.0.113.9", "10.1.0.2"),  # no route
         ("198.51.100.7", "10.1.0.2"),  # blackhole route
         ("203.0.113.9", "10.2.0.1"),  # to the router itself: dropped, not punted
+        ("10.2.0.1", "10.1.0.2"),  # from the router's own address: spoofed
         ("2001:db8:dead::1", "2001:db8:1::2"),
         ("2001:db8:bad::1", "2001:db8:1::2"),
     ],

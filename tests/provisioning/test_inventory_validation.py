@@ -69,7 +69,7 @@ CASES: list[tuple[str, Any, str]] = [
     ("hayate_ports.0.cores", 60, "hayate_ports: the ports ask for 98 forwarder cores; this host has 56"),
     ("hayate_ports.0.mtu", 10000, "hayate_ports[0].mtu: must be an integer 68..9600"),
     ("hayate_ports.0.colour", "red", "hayate_ports[0].colour: unknown field"),
-    ("hayate_ports.0.urpf", "strict", "hayate_ports[0].urpf: must be one of off, loose, got 'strict'"),
+    ("hayate_ports.0.urpf", "both", "hayate_ports[0].urpf: must be one of off, loose, strict, got 'both'"),
     ("hayate_ports.0.addresses+", "10.0.0.300/24", "hayate_ports[0].addresses[2]: must be an address"),
     ("hayate_ports.8.vlans.0.id", 5000, "hayate_ports[8].vlans[0].id: must be an integer 1..4094"),
     ("hayate_router_id", "192.0.2.256", "hayate_router_id: must be an IPv4 address"),

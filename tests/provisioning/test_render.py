@@ -196,8 +196,8 @@ def test_lab_shares_one_forwarder_lcore_and_runs_in_its_namespace(rendered: dict
 def test_a_ports_urpf_reaches_the_forwarder(rendered: dict[str, Path]) -> None:
     ports = load(rendered["example"], "hayate.json")["ports"]
     assert {p["name"]: p.get("urpf", "off") for p in ports if p.get("urpf", "off") != "off"} == {
-        "ten1": "loose",
-        "ten2": "loose",
+        "ten1": "strict",
+        "ten2": "strict",
     }
 
 

@@ -47,6 +47,7 @@ NH_BLACKHOLE = 2
 NH_PUNT = 3  # punt through the ingress port's tap (unreachable, prohibit: the kernel answers ICMP)
 
 FLAG_HAS_VLAN = 0x01
+FLAG_CONNECTED = 0x02  # PUNT: a subnet connected to port (and VLAN), punted through the ingress tap
 ZERO_MAC = b"\x00" * 6
 
 RouteKey = tuple[int, int, bytes]
@@ -113,10 +114,13 @@ class NextHop:
     port: int = 0
     vlan: int | None = None
     mac: bytes = ZERO_MAC
+    connected: bool = False  # PUNT only: the subnet connected to port/vlan (for strict uRPF)
 
     def __post_init__(self) -> None:
         if not 1 <= self.id <= NH_ID_MAX:
             raise ValueError(f"next hop id {self.id}: must be 1..{NH_ID_MAX}")
+        if self.connected and self.kind != NextHopKind.PUNT:
+            raise ValueError(f"next hop {self.id}: only a PUNT next hop can be a connected subnet")
         if len(self.mac) != 6:
             raise ValueError(f"next hop {self.id}: mac must be 6 bytes, got {len(self.mac)}")
         if self.vlan is not None and not 1 <= self.vlan <= 4094:
@@ -214,7 +218,7 @@ def encode_nexthops(nexthops: Sequence[NextHop]) -> bytearray:
     buf = bytearray(NEXTHOP.size * len(nexthops))
     off = 0
     for nh in nexthops:
-        flags = FLAG_HAS_VLAN if nh.vlan is not None else 0
+        flags = (FLAG_HAS_VLAN if nh.vlan is not None else 0) | (FLAG_CONNECTED if nh.connected else 0)
         NEXTHOP.pack_into(buf, off, nh.id, int(nh.kind), flags, nh.port, nh.vlan or 0, nh.mac)
         off += NEXTHOP.size
     return buf
@@ -226,7 +230,14 @@ def decode_nexthops(payload: bytes | memoryview) -> list[NextHop]:
     out = []
     for nh_id, kind, flags, port, vlan, mac in NEXTHOP.iter_unpack(payload):
         out.append(
-            NextHop(nh_id, NextHopKind(kind), port, vlan if flags & FLAG_HAS_VLAN else None, bytes(mac))
+            NextHop(
+                nh_id,
+                NextHopKind(kind),
+                port,
+                vlan if flags & FLAG_HAS_VLAN else None,
+                bytes(mac),
+                bool(flags & FLAG_CONNECTED),
+            )
         )
     return out
 

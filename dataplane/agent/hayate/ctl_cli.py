@@ -162,12 +162,16 @@ def show_fib(c: ControlClient, as_json: bool, out: TextIO) -> None:
     table([[k, v] for k, v in st.items()], ["FIB", "VALUE"], out)
 
 
+def _kind(nh: NextHop) -> str:
+    return "connected" if nh.connected else nh.kind.name.lower()
+
+
 def _nh_text(nh: NextHop) -> str:
+    vlan = f".{nh.vlan}" if nh.vlan is not None else ""
     if nh.kind.name == "FORWARD":
-        vlan = f".{nh.vlan}" if nh.vlan is not None else ""
         mac = format_mac(nh.mac) if any(nh.mac) else "unresolved (punt)"
         return f"port {nh.port}{vlan} {mac}"
-    return f"{nh.kind.name.lower()} port {nh.port}"
+    return f"{_kind(nh)} port {nh.port}{vlan}"
 
 
 def _describe(nh_id: int, hops: dict[int, NextHop], groups: dict[int, NextHopGroup]) -> str:
@@ -198,15 +202,14 @@ def show_nexthops(c: ControlClient, as_json: bool, out: TextIO) -> None:
     if as_json:
         doc = {
             "nexthops": [
-                {"id": h.id, "kind": h.kind.name.lower(), "port": h.port, "vlan": h.vlan, "mac": h.mac_str}
-                for h in hops
+                {"id": h.id, "kind": _kind(h), "port": h.port, "vlan": h.vlan, "mac": h.mac_str} for h in hops
             ],
             "groups": [{"id": g.id, "members": list(g.members)} for g in groups],
         }
         write_json(doc, out)
         return
     table(
-        [[h.id, h.kind.name.lower(), h.port, h.vlan if h.vlan is not None else "-", h.mac_str] for h in hops],
+        [[h.id, _kind(h), h.port, h.vlan if h.vlan is not None else "-", h.mac_str] for h in hops],
         ["ID", "KIND", "PORT", "VLAN", "MAC"],
         out,
     )

@@ -348,7 +348,8 @@ class Hayate(Engine):
     """hayate-fwd with tap-less ports, its table loaded through the control socket in batches. The engine
     `hayate-rte_fib` is the same with the rte_fib backend instead of Poptrie: our packet path, DPDK's FIB;
     `hayate-urpf` checks the sources too (ports[].urpf loose, routes for traffic.py's source ranges added):
-    what loose uRPF costs."""
+    what loose uRPF costs; `hayate-urpf-strict` the same in strict mode, the source routes through an ECMP group
+    of one next hop on each pcap port, so that each lcore's sources lead back out of its port."""
 
     def __init__(
         self,
@@ -358,7 +359,7 @@ class Hayate(Engine):
         routes: Path,
         backend: str = "poptrie",
         name: str = "",
-        urpf: bool = False,
+        urpf: str = "off",
     ) -> None:
         super().__init__(setup, log)
         self.name = name or ("hayate" if backend == "poptrie" else f"hayate-{backend}")
@@ -378,7 +379,7 @@ class Hayate(Engine):
             for i in range(s.lcores)
         ]
         for port in ports:
-            port["urpf"] = "loose" if self.urpf else "off"
+            port["urpf"] = self.urpf
         ports.append({"name": self.null_name, "device": s.null_vdev(0), "rx_queues": 1, "tap": None})
         # lcore 0 is the manager, lcore i + 1 polls pcap i; the explicit EAL lcore map (which replaces the
         # "-l" hayate-fwd builds from the ids) puts them on the CPUs chosen, the manager possibly beside one.
@@ -424,15 +425,29 @@ class Hayate(Engine):
             NEXT_HOP_ID, ctl.NextHopKind.FORWARD, port=ids[self.null_name], mac=ctl.parse_mac(NEXT_HOP_MAC)
         )
         self.client.nh_set([nh])
-        keys = list(route_keys(self.routes, 4))
+        routes = [(k, NEXT_HOP_ID) for k in route_keys(self.routes, 4)]
         routes6 = self.routes.with_name("routes6.txt")
         if routes6.exists():
-            keys += route_keys(routes6, 6)
-        if self.urpf:
-            keys += [source_key(prefix) for prefix in SOURCES]
+            routes += [(k, NEXT_HOP_ID) for k in route_keys(routes6, 6)]
+        if self.urpf != "off":
+            routes += [(source_key(prefix), self.source_next_hop(ctl, ids)) for prefix in SOURCES]
         started = time.monotonic()
-        applied = self.client.route_add_keys([(k, NEXT_HOP_ID) for k in keys], batch=ROUTE_BATCH)
+        applied = self.client.route_add_keys(routes, batch=ROUTE_BATCH)
         print(f"    hayate: {applied} routes in {time.monotonic() - started:.2f} s", file=sys.stderr)
+
+    def source_next_hop(self, ctl: Any, ids: dict[str, int]) -> int:
+        """Where the routes of the traffic's sources point: the forwarding next hop (loose), or a group of
+        one next hop on each pcap port (strict: a path back out of every ingress port)."""
+        if self.urpf != "strict":
+            return NEXT_HOP_ID
+        mac = ctl.parse_mac(NEXT_HOP_MAC)
+        members = [NEXT_HOP_ID + 1 + i for i in range(self.setup.lcores)]
+        self.client.nh_set(
+            [ctl.NextHop(m, ctl.NextHopKind.FORWARD, port=ids[f"pcap{i}"], mac=mac) for i, m in enumerate(members)]
+        )
+        group = members[-1] + 1
+        self.client.nhg_set([ctl.NextHopGroup(group, tuple(members))])
+        return group
 
     def counter(self) -> int:
         return port_counter(self.client.stats(), self.null_name, "tx_packets")
@@ -647,12 +662,8 @@ def ratio_lines(results: list[Result]) -> list[Ratio]:
             )
             baseline = by.get((profile, n, "hayate-base"))
             add(f"{profile:>4} {n} lcore(s): hayate / hayate-base", hayate, baseline, None)
-            add(
-                f"{profile:>4} {n} lcore(s): hayate-urpf / hayate",
-                by.get((profile, n, "hayate-urpf")),
-                hayate,
-                None,
-            )
+            for urpf in ("hayate-urpf", "hayate-urpf-strict"):
+                add(f"{profile:>4} {n} lcore(s): {urpf} / hayate", by.get((profile, n, urpf)), hayate, None)
             add(
                 f"{profile:>4} {n} lcore(s): l3fwd-fib / l3fwd-lpm",
                 by.get((profile, n, "l3fwd-fib")),
@@ -768,15 +779,25 @@ def make_engine(args: argparse.Namespace, name: str, setup: Setup, stamp: str) -
         return L3fwd(setup, log, args.l3fwd, name.split("-")[1])
     if name == "hayate-base":
         return Hayate(setup, log, args.hayate_base, args.traffic / "routes4.txt", name=name)
-    if name == "hayate-urpf":
-        return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", name=name, urpf=True)
+    if name in ("hayate-urpf", "hayate-urpf-strict"):
+        urpf = "strict" if name.endswith("strict") else "loose"
+        return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", name=name, urpf=urpf)
     backend = "rte_fib" if name == "hayate-rte_fib" else "poptrie"
     return Hayate(setup, log, args.hayate, args.traffic / "routes4.txt", backend)  # routes6.txt beside it
 
 
 # hayate-base: another hayate-fwd binary (--hayate-base, e.g. built from the last commit), to measure a change
 # of the packet path against its baseline in the same run.
-ENGINES = ("testpmd-io", "l3fwd-lpm", "l3fwd-fib", "hayate", "hayate-rte_fib", "hayate-base", "hayate-urpf")
+ENGINES = (
+    "testpmd-io",
+    "l3fwd-lpm",
+    "l3fwd-fib",
+    "hayate",
+    "hayate-rte_fib",
+    "hayate-base",
+    "hayate-urpf",
+    "hayate-urpf-strict",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -88,6 +88,14 @@ static void test_decoders(void)
 	uint8_t enc[16];
 	hy_ctl_nexthop_encode(enc, &nh);
 	CHECK(memcmp(enc, p, 16) == 0);
+	p[5] = HY_NH_FLAG_VLAN | HY_NH_FLAG_CONNECTED; /* a FORWARD next hop cannot be a connected subnet */
+	CHECK_EQ(hy_ctl_nexthop_decode(p, 0, &nh, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "nexthop[0].flags: CONNECTED is for PUNT") != NULL);
+	p[4] = HY_NH_PUNT;
+	CHECK_EQ(hy_ctl_nexthop_decode(p, 0, &nh, err, sizeof(err)), 0);
+	p[5] = 0x04;
+	CHECK_EQ(hy_ctl_nexthop_decode(p, 0, &nh, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "unknown bits 0x4") != NULL);
 
 	memset(p, 0, sizeof(p));
 	hy_put_le32(p, 100);

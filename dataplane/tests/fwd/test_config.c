@@ -42,7 +42,7 @@ static void test_minimal_gets_defaults(void)
 	CHECK_EQ(c.ports[0].mtu, 1500);
 	CHECK(strcmp(c.ports[0].tap, "p0") == 0); /* tap defaults to the name */
 	CHECK_EQ(c.ports[0].has_mac, 0);
-	CHECK_EQ(c.ports[0].urpf_loose, 0);
+	CHECK_EQ(c.ports[0].urpf, HY_URPF_OFF);
 	CHECK_EQ(c.manager_lcore, 0);
 	CHECK_EQ(c.fib.max_routes4, 2097152);
 	CHECK_EQ(c.punt.no_route_punt, 1);
@@ -75,9 +75,20 @@ static void test_documented_example(void)
 	CHECK_EQ(c.ports[0].mac[5], 1);
 	CHECK_EQ(c.ports[0].n_vlans, 1);
 	CHECK_EQ(c.ports[0].vlans[0].id, 100);
-	CHECK_EQ(c.ports[0].urpf_loose, 1);
+	CHECK_EQ(c.ports[0].urpf, HY_URPF_LOOSE);
 	CHECK_EQ(c.control.mode, 0660);
 	CHECK_EQ(c.lcores[0].n_rx, 1);
+	hy_config_free(&c);
+}
+
+static void test_urpf_strict(void)
+{
+	struct hy_config c;
+	char err[512];
+
+	CHECK_EQ(parse("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"net_null0\", \"urpf\": \"strict\"}], "
+		       BASE_LCORES "}", &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.ports[0].urpf, HY_URPF_STRICT);
 	hy_config_free(&c);
 }
 
@@ -93,9 +104,9 @@ static void test_errors_name_the_field(void)
 	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"mac\": \"01:00:5e:00:00:01\"}], "
 		     BASE_LCORES "}",
 		     "ports[0].mac: must be a unicast MAC");
-	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"urpf\": \"strict\"}], "
+	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"urpf\": \"both\"}], "
 		     BASE_LCORES "}",
-		     "ports[0].urpf: must be \"off\" or \"loose\", got \"strict\"");
+		     "ports[0].urpf: must be \"off\", \"loose\" or \"strict\", got \"both\"");
 	expect_error("{\"version\": 1, \"ports\": [{\"name\": \"p0\", \"device\": \"x\", \"vlans\": [{\"id\": 4095, "
 		     "\"name\": \"v\"}]}], " BASE_LCORES "}",
 		     "ports[0].vlans[0].id: must be an integer 1..4094");
@@ -130,6 +141,7 @@ int main(void)
 {
 	test_minimal_gets_defaults();
 	test_documented_example();
+	test_urpf_strict();
 	test_errors_name_the_field();
 	CHECK_DONE();
 }

@@ -11,8 +11,10 @@ What each kernel object becomes in the FIB:
 - a route of a mirrored table: blackhole -> 2; unreachable, prohibit, throw -> 3 (PUNT through the ingress
   tap, so the kernel answers with ICMP); a gateway through a forwarder interface -> a FORWARD next hop
   (port, VLAN, the gateway's MAC from the neighbour table, zero while unresolved so that the forwarder punts
-  and the kernel resolves); several gateways -> a group; a connected subnet or a path through an interface
-  that is not a forwarder port -> 3 (the kernel resolves and forwards);
+  and the kernel resolves); several gateways -> a group; a connected subnet (a path through a forwarder
+  interface without a gateway) -> a PUNT next hop of that interface marked connected (punted through the
+  ingress tap like 3, so the kernel resolves and forwards; its interface serves strict uRPF); a path
+  through an interface that is not a forwarder port -> 3;
 - a resolved neighbour on a forwarder interface: a host route to its own next hop, so that traffic to
   directly connected hosts stays in the fast path (link-local IPv6 neighbours serve only as gateways).
 Priority for one prefix: address, then source route (lowest table rank, then metric), then neighbour.
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 RESERVED = frozenset({NH_LOCAL, NH_BLACKHOLE, NH_PUNT})
 # (rank, proto, target); rank = table position << 32 | metric: the lowest wins, as in the kernel
 Entry = tuple[int, int, Target]
-LeafKey = tuple[int, int | None, int, bytes]  # port, vlan, gateway family, gateway
+LeafKey = tuple[int, int | None, int, bytes]  # port, vlan, gateway family, gateway (0, b"": connected)
 NeighKey = tuple[int, int, bytes]  # ifindex, family, address
 PortVlan = tuple[int, int | None]
 
@@ -399,7 +401,7 @@ class Mirror:
         if kind == "via":
             _, oif, gwfam, gw = target
             assert isinstance(oif, int) and isinstance(gwfam, int) and isinstance(gw, bytes)
-            return self._path(oif, gwfam, gw) or NH_PUNT
+            return self._path(oif, gwfam, gw, connected=True) or NH_PUNT
         if kind == "mp":
             hops: tuple[tuple[int, int, bytes, int], ...] = target[1]  # type: ignore[assignment]
             members: list[tuple[int, int]] = []
@@ -415,11 +417,13 @@ class Mirror:
             return self._knexthop(kid)
         return NH_PUNT
 
-    def _path(self, oif: int, gwfam: int, gw: bytes) -> int | None:
+    def _path(self, oif: int, gwfam: int, gw: bytes, connected: bool = False) -> int | None:
+        """The leaf of a path through a forwarder interface; without a gateway, where `connected` allows it,
+        the interface's connected-subnet next hop (a multipath member without one is left to the kernel)."""
         pv = self.iface.get(oif)
-        if pv is None or not gw:
+        if pv is None or not (gw or connected):
             return None
-        return self._leaf(pv, gwfam, gw, oif)
+        return self._leaf(pv, gwfam if gw else 0, gw, oif)
 
     def _knexthop(self, kid: int) -> int:
         kn = self.knh.get(kid)
@@ -428,7 +432,7 @@ class Mirror:
         if kn.blackhole:
             return NH_BLACKHOLE
         if not kn.group:
-            return self._path(kn.oif, kn.gw_family, kn.gw) or NH_PUNT
+            return self._path(kn.oif, kn.gw_family, kn.gw, connected=True) or NH_PUNT
         members: list[tuple[int, int]] = []
         for mid, weight in kn.group:
             m = self.knh.get(mid)
@@ -445,9 +449,12 @@ class Mirror:
         if lid is not None:
             return lid
         mac = self.neighs.get((ifindex, family, gw)) or ZERO_MAC
-        adopt = self._adopt_nh.get((pv[0], pv[1], mac)) if mac != ZERO_MAC else None
+        if not gw:
+            adopt = self._adopt_nh.get((pv[0], pv[1], b""))
+        else:
+            adopt = self._adopt_nh.get((pv[0], pv[1], mac)) if mac != ZERO_MAC else None
         lid = adopt.pop() if adopt else self.ids.alloc()
-        content = NextHop(lid, NextHopKind.FORWARD, pv[0], pv[1], mac)
+        content = self._leaf_content(lid, lk, ifindex)
         if self.nh_content.get(lid) != content:
             self._nh_set[lid] = content
         self.nh_content[lid] = content
@@ -456,10 +463,17 @@ class Mirror:
         self._gc.add(lid)
         return lid
 
+    def _leaf_content(self, lid: int, lk: LeafKey, ifindex: int) -> NextHop:
+        port, vlan, family, gw = lk
+        if not gw:
+            return NextHop(lid, NextHopKind.PUNT, port, vlan, connected=True)
+        return NextHop(
+            lid, NextHopKind.FORWARD, port, vlan, self.neighs.get((ifindex, family, gw)) or ZERO_MAC
+        )
+
     def _refresh_leaf(self, lid: int) -> None:
-        (port, vlan, family, gw), ifindex = self.leaf_of[lid]
-        mac = self.neighs.get((ifindex, family, gw)) or ZERO_MAC
-        content = NextHop(lid, NextHopKind.FORWARD, port, vlan, mac)
+        lk, ifindex = self.leaf_of[lid]
+        content = self._leaf_content(lid, lk, ifindex)
         if self.nh_content.get(lid) != content:
             self.nh_content[lid] = content
             self._nh_set[lid] = content
@@ -643,6 +657,8 @@ class Mirror:
             self.nh_content[hop.id] = hop
             if hop.kind == NextHopKind.FORWARD and hop.mac != ZERO_MAC:
                 self._adopt_nh.setdefault((hop.port, hop.vlan, hop.mac), []).append(hop.id)
+            elif hop.connected:
+                self._adopt_nh.setdefault((hop.port, hop.vlan, b""), []).append(hop.id)
         for g in groups:
             self.ids.reserve(g.id)
             self.group_members[g.id] = g.members

@@ -27,6 +27,8 @@ ZERO16: Final = b"\x00" * 16
 #   ("nhid", kernel_nexthop_id)                  a nexthop object or group (FRR 8.4+)
 #   ("via", oif, gw_family, gw_bytes)            one inline path; gw_bytes is b"" for a device route
 #   ("mp", ((oif, gw_family, gw_bytes, weight), ...))   inline multipath
+# An IPv6 link-local prefix (fe80::/10 and within) is ("punt",) whatever the kernel says: it is on every
+# interface alike, and the forwarder punts link-local destinations before any lookup.
 Target = tuple[object, ...]
 T_BLACKHOLE: Final[Target] = ("blackhole",)
 T_PUNT: Final[Target] = ("punt",)
@@ -156,4 +158,6 @@ def decode_route(
         dst = ZERO16
     elif fam == 4:
         dst += ZERO12
+    elif dst_len >= 10 and dst[0] == 0xFE and dst[1] & 0xC0 == 0x80:
+        target = T_PUNT  # link-local (see Target above)
     return mtype == 24, (fam, dst_len, dst), rank, metric, proto, intern.table.setdefault(target, target)
