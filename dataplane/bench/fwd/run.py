@@ -699,12 +699,12 @@ def report(results: list[Result], failed: dict[str, str]) -> str:
         "spread: slowest lcore's Mpps / fastest's (1.00: every CPU ran at one speed; the lcores do the same",
         "work).",
         "",
-        f"{'profile':>7} {'lcores':>6} {'engine':<14} {'Mpps':>7} {'min':>7} {'max':>7} {'cpu':>5} "
+        f"{'profile':>7} {'lcores':>6} {'engine':<18} {'Mpps':>7} {'min':>7} {'max':>7} {'cpu':>5} "
         f"{'per-CPU':>8} {'spread':>6}",
     ]
     for r in sorted(results, key=lambda r: (r.profile, r.lcores, ENGINES.index(r.engine))):
         lines.append(
-            f"{r.profile:>7} {r.lcores:>6} {r.engine:<14} {r.mpps:7.2f} "
+            f"{r.profile:>7} {r.lcores:>6} {r.engine:<18} {r.mpps:7.2f} "
             f"{min(w.mpps for w in r.windows):7.2f} "
             f"{max(w.mpps for w in r.windows):7.2f} {r.cpu:5.2f} {r.per_cpu:8.2f} {r.lcore_spread:6.2f}"
         )
@@ -740,7 +740,7 @@ def round_lines(results: list[Result]) -> list[str]:
         if n == counts[0] or len(ratios) < 2:
             continue
         lines.append(
-            f"{profile:>4} {engine:<14} {n:>2}/{counts[0]}: median {statistics.median(ratios):5.2f}x, rounds "
+            f"{profile:>4} {engine:<18} {n:>2}/{counts[0]}: median {statistics.median(ratios):5.2f}x, rounds "
             + " ".join(f"{x:.2f}" for x in ratios)
         )
     return lines
