@@ -225,7 +225,7 @@ static int parse_port(struct parse_ctx *ctx, const json_t *v, const char *p, str
 {
 	static const char *const keys[] = {"name", "device", "rx_queues", "mtu", "mac", "tap",
 					   "vlans", "rx_desc", "tx_desc", "urpf", NULL};
-	char q[PATH_LEN], mac[32], urpf[8] = "off";
+	char q[PATH_LEN], mac[32], urpf[32] = "off";
 	bool has_tap, has_mac;
 	int rc;
 

@@ -22,6 +22,13 @@ def fwd_binary() -> Path:
     return binary
 
 
+@pytest.fixture(scope="session")
+def sanitized_fwd_binary(fwd_binary: Path) -> Path:
+    """The ASan/UBSan build of hayate-fwd where there is one (run with SANITIZER_ENV), else the plain one."""
+    asan = build_dir(asan=True) / "fwd" / "hayate-fwd"
+    return asan if asan.exists() else fwd_binary
+
+
 @pytest.fixture(scope="module")
 def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     with lab(tmp_path_factory.mktemp("hyfw"), fwd_binary) as the_lab:

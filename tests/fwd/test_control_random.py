@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dir
 
 HEADER = struct.Struct("<IHHIi")
 TYPES = [1, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24, 30, 31, 32, 33, 99]
@@ -67,9 +66,9 @@ def recv_exact(sock: socket.socket, n: int) -> bytes:
 
 
 @pytest.fixture
-def null_daemon(fwd_binary: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
-    asan = build_dir(asan=True) / "fwd" / "hayate-fwd"
-    binary = asan if asan.exists() else fwd_binary
+def null_daemon(
+    sanitized_fwd_binary: Path, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path]]:
     sock = tmp_path / "fwd.sock"
     config = {
         "version": 1,
@@ -90,7 +89,9 @@ def null_daemon(fwd_binary: Path, tmp_path: Path) -> Iterator[tuple[subprocess.P
         "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
     }
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(binary), "-c", str(path)], stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [str(sanitized_fwd_binary), "-c", str(path)], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     deadline = time.monotonic() + 30
     while not sock.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_dir
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
@@ -24,10 +23,8 @@ SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "halt_on_err
 
 
 @pytest.fixture(scope="module")
-def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    asan = build_dir(asan=True) / "fwd" / "hayate-fwd"
-    binary = asan if asan.exists() else fwd_binary
-    with lab(tmp_path_factory.mktemp("hyfw"), binary, env=SANITIZER_ENV) as the_lab:
+def router(sanitized_fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab(tmp_path_factory.mktemp("hyfw"), sanitized_fwd_binary, env=SANITIZER_ENV) as the_lab:
         yield the_lab
 
 

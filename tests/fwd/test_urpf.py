@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dir
 from hayate.ctl import NH_BLACKHOLE
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
@@ -24,10 +23,10 @@ BLACKHOLED = ("198.51.100.0/24", "2001:db8:bad::/48")
 
 
 @pytest.fixture(scope="module")
-def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    asan = build_dir(asan=True) / "fwd" / "hayate-fwd"
-    binary = asan if asan.exists() else fwd_binary
-    with lab(tmp_path_factory.mktemp("hyfw"), binary, env=SANITIZER_ENV, urpf="loose") as the_lab:
+def router(sanitized_fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab(
+        tmp_path_factory.mktemp("hyfw"), sanitized_fwd_binary, env=SANITIZER_ENV, urpf="loose"
+    ) as the_lab:
         with the_lab.client() as c:
             c.route_add([(ipaddress.ip_network(p), NH_BLACKHOLE) for p in BLACKHOLED])
         yield the_lab

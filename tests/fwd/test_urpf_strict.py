@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dir
 from hayate.ctl import NextHop, NextHopGroup, NextHopKind
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Dot1Q, Ether
@@ -31,10 +30,10 @@ SOURCES = {
 
 
 @pytest.fixture(scope="module")
-def router(fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    asan = build_dir(asan=True) / "fwd" / "hayate-fwd"
-    binary = asan if asan.exists() else fwd_binary
-    with lab(tmp_path_factory.mktemp("hyfw"), binary, env=SANITIZER_ENV, urpf="strict") as the_lab:
+def router(sanitized_fwd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with lab(
+        tmp_path_factory.mktemp("hyfw"), sanitized_fwd_binary, env=SANITIZER_ENV, urpf="strict"
+    ) as the_lab:
         with the_lab.client() as c:
             c.nh_set(
                 [

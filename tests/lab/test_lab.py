@@ -130,6 +130,35 @@ def test_ttl_expiring_probes_get_time_exceeded_from_the_router(lab: dict[str, fl
     assert after["punts"]["ttl_expired"] > before["punts"]["ttl_expired"]
 
 
+# Sent from campus through its default route with a source of the caller's choice (the kernel fills in the
+# header checksum of a raw IPPROTO_RAW socket).
+SPOOFER = """
+import socket, struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+udp = struct.pack("!HHHH", 40000, 40000, 18, 0) + b"hayate-lab"
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, socket.inet_aton(src),
+                 socket.inet_aton(dst))
+for _ in range(n):
+    s.sendto(ip + udp, (dst, 0))
+"""
+
+
+def test_strict_urpf_on_the_campus_port_drops_sources_routed_elsewhere(lab: dict[str, float]) -> None:
+    """inventory/lab sets `urpf: strict` on p2 (campus is single-homed): the client behind campus reaches the
+    upstreams (the tests around this one), while a source whose route leads out through upstream1, sent
+    from campus, is dropped and counted."""
+    src, dst = addresses(bgp_routes("upstream1", 4), 2)
+    before = stats()["drops"]["urpf"]
+    nsexec(f"{PREFIX}campus", sys.executable, "-c", SPOOFER, src, dst, "50")
+
+    def dropped() -> int | None:
+        n: int = stats()["drops"]["urpf"] - before
+        return n if n >= 50 else None
+
+    assert wait_for("50 datagrams dropped as urpf", dropped, 10) == 50
+
+
 def test_losing_upstream1_moves_its_destinations_to_upstream2_and_back(lab: dict[str, float]) -> None:
     sample4 = addresses(bgp_routes("upstream1", 4), 5)
     sample6 = addresses(bgp_routes("upstream1", 6), 3)

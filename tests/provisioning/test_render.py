@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,19 @@ def test_rendered_hayate_json_passes_the_forwarders_own_check(
     config = rendered[inventory] / "hayate.json"
     check = subprocess.run(
         [str(binary), "--check-config", str(config)], capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("inventory", sorted(HOSTS))
+def test_rendered_hayate_json_passes_the_agents_check(rendered: dict[str, Path], inventory: str) -> None:
+    """The agent reads the same file and refuses fields it does not know: both must accept every render."""
+    config = rendered[inventory] / "hayate.json"
+    check = subprocess.run(
+        [sys.executable, "-m", "hayate.agent.main", "-c", str(config), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert check.returncode == 0, check.stdout + check.stderr
 

@@ -31,7 +31,10 @@ TOP_LEVEL = frozenset(
         "agent",
     }
 )
-PORT_FIELDS = frozenset({"name", "device", "rx_queues", "mtu", "mac", "tap", "vlans", "rx_desc", "tx_desc"})
+# The forwarder's port fields (docs/config.md): the agent reads name, tap and vlans and refuses the unknown.
+PORT_FIELDS = frozenset(
+    {"name", "device", "rx_queues", "mtu", "mac", "tap", "vlans", "rx_desc", "tx_desc", "urpf"}
+)
 AGENT_FIELDS = frozenset({"source", "tables", "netns", "fpm", "metrics", "batch"})
 DEFAULT_SOCKET = "/run/hayate/fwd.sock"
 
