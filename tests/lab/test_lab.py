@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -144,6 +145,18 @@ for _ in range(n):
 """
 
 
+def drops_since(before: dict[str, Any]) -> str:
+    """The forwarder's drops and punts since `before`, to say where lost datagrams went."""
+    after = stats()
+    moved = {
+        f"{kind}.{reason}": n - before[kind].get(reason, 0)
+        for kind in ("drops", "punts")
+        for reason, n in after[kind].items()
+        if n != before[kind].get(reason, 0)
+    }
+    return f"forwarder drops and punts since: {moved}"
+
+
 def test_strict_urpf_on_the_campus_port_drops_sources_routed_elsewhere(lab: dict[str, float]) -> None:
     """inventory/lab sets `urpf: strict` on p2 (campus is single-homed): the client behind campus reaches the
     upstreams (the tests around this one), while a source whose route leads out through upstream1, sent
@@ -222,7 +235,9 @@ def test_fpm_route_source(lab: dict[str, float]) -> None:
         wait_for("zebra's FPM connection to the agent", fpm_connected, 60)
         wait_for("the router to converge with FPM", lambda: converged(MIN_ROUTES), CONVERGE_S)
         dsts = addresses(bgp_routes("upstream1", 4), 3)
-        assert count_arrivals("upstream1", dsts, 3) == 3 * len(dsts)
+        before = stats()
+        arrived = count_arrivals("upstream1", dsts, 3)
+        assert arrived == 3 * len(dsts), drops_since(before)
     finally:
         playbook("-e", f"lab_table_limit={TABLE_LIMIT}")
     assert route_source() == "netlink"
