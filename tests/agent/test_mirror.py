@@ -216,3 +216,15 @@ def test_vlan_interfaces_map_to_port_and_vlan() -> None:
     b = m.nh_content[m.fib[key("198.51.101.0/24")]]
     assert (a.port, a.vlan, a.mac) == (0, 100, MAC_A)
     assert (b.port, b.vlan, b.mac) == (1, 200, bytes(6))
+
+
+def test_gateways_are_the_neighbours_forward_next_hops_send_to() -> None:
+    m = router()  # 10.0.0.2 on p0 and 10.0.1.2 on p1 resolved: host routes through their own next hops
+    m.route(True, key("198.51.100.0/24"), 0, 0, 186, via(2, "10.0.0.9"))  # not resolved yet
+    m.route(True, key("10.0.0.0/24"), 0, 0, 2, ("via", 2, 4, b""))  # connected: no gateway
+    m.plan()
+    hosts = {(2, 4, a4("10.0.0.2")), (3, 4, a4("10.0.1.2"))}
+    assert m.gateways() == hosts | {(2, 4, a4("10.0.0.9"))}
+    m.route(False, key("198.51.100.0/24"), 0, 0, 186, via(2, "10.0.0.9"))
+    m.plan()
+    assert m.gateways() == hosts

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import urllib.request
 
@@ -40,6 +41,15 @@ def _routes(prefix: str, n: int, via: str, cmd: str = "add") -> list[str]:
     return out
 
 
+def _metrics(lab: Lab) -> str:
+    def scrape() -> str:
+        url = f"http://127.0.0.1:{lab.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return str(r.read().decode())
+
+    return in_netns(lab.ns, scrape)
+
+
 def test_initial_sync_mirrors_routes_addresses_and_neighbours(lab: Lab) -> None:
     lab.write_config()
     lab.start_forwarder()
@@ -72,17 +82,12 @@ def test_initial_sync_mirrors_routes_addresses_and_neighbours(lab: Lab) -> None:
     assert fib["203.0.113.0/24"] == ("blackhole",)
     assert fib["203.0.114.0/24"] == fib["203.0.115.0/24"] == ("punt",)
 
-    def scrape() -> str:
-        url = f"http://127.0.0.1:{lab.metrics_port}/metrics"
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return str(r.read().decode())
-
-    text = in_netns(ns, scrape)
+    text = _metrics(lab)
     assert re.search(r'hayate_agent_routes\{family="ipv4",protocol="boot"\} 7\.0', text), text
     assert "hayate_agent_ready 1.0" in text
     # The forwarder's own counters come with the agent's next STATS (once a second).
-    wait_for(lambda: "hayate_fwd_port_link_up" in in_netns(ns, scrape), 10, "the forwarder's metrics")
-    text = in_netns(ns, scrape)
+    wait_for(lambda: "hayate_fwd_port_link_up" in _metrics(lab), 10, "the forwarder's metrics")
+    text = _metrics(lab)
     assert re.search(r'hayate_fwd_lcore_busy_ratio\{lcore="1"\}', text), text
     for port in ("p0", "p1"):  # net_null: always up; the taps were set up
         assert f'hayate_fwd_port_admin_up{{port="{port}"}} 1.0' in text, text
@@ -195,6 +200,29 @@ def test_neighbour_appearing_and_changing_mac(lab: Lab) -> None:
     fib = lab.wait_synced(what="after the neighbour went")
     assert fib["198.51.100.0/24"] == ("fwd", 0, None, "00:00:00:00:00:00")
     assert "10.0.0.9/32" not in fib
+
+
+def test_gateways_are_kept_resolved_by_the_kernel(lab: Lab) -> None:
+    """The agent marks its next hops' gateways managed (tests/agent/test_gateways.py shows what the kernel
+    then does); an operator's static neighbour stays as it is; a gateway no route uses is released."""
+    _router(lab)
+    ns = lab.ns
+
+    def entry(addr: str) -> dict[str, object] | None:
+        found = json.loads(ip(ns, "-j", "-d", "neigh", "show", addr, "dev", P0))
+        return found[0] if found else None
+
+    ip(ns, "route", "add", "198.51.100.0/24", "via", "10.0.0.9")
+    ip(ns, "route", "add", "198.51.101.0/24", "via", "10.0.0.2")
+    lab.wait_synced(what="with a new gateway")
+    wait_for(lambda: "managed" in (entry("10.0.0.9") or {}), 10, "the agent to mark 10.0.0.9 managed")
+    wait_for(lambda: "hayate_agent_managed_gateways 1.0" in _metrics(lab), 5, "the metric")
+    static = entry("10.0.0.2")
+    assert static is not None and static["state"] == ["PERMANENT"] and "managed" not in static, static
+    ip(ns, "route", "del", "198.51.100.0/24")
+    lab.wait_synced(what="after the route went")
+    # the port's net_null answers no ARP: the unresolved entry is removed, not left managed
+    wait_for(lambda: entry("10.0.0.9") is None, 10, "the agent to release 10.0.0.9")
 
 
 def test_addresses_added_and_removed(lab: Lab) -> None:

@@ -153,16 +153,20 @@ def route_dev(dst: str) -> str:
     return str(json.loads(sh("ip", "-n", ROUTER_NS, "-j", "route", "get", dst))[0]["dev"])
 
 
-def next_hop_resolved(dst: str) -> bool:
-    """The router's kernel knows the link-layer address of its next hop towards dst (or dst is on-link)."""
+def gateway_neighbours(dst: str) -> list[dict[str, Any]] | None:
+    """The router's neighbour entries (`ip -d`) for its gateway towards dst; None if dst is on-link."""
     route = json.loads(sh("ip", "-n", ROUTER_NS, "-j", "route", "get", dst))[0]
     gateway = route.get("gateway")
     if not gateway:
-        return True
-    neigh = json.loads(
-        sh("ip", "-n", ROUTER_NS, "-j", "neigh", "show", "to", gateway, "dev", route["dev"]) or "[]"
-    )
-    return any("lladdr" in n and oracle.VALID & set(n.get("state", [])) for n in neigh)
+        return None
+    out = sh("ip", "-n", ROUTER_NS, "-j", "-d", "neigh", "show", "to", gateway, "dev", route["dev"])
+    return list(json.loads(out or "[]"))
+
+
+def next_hop_resolved(dst: str) -> bool:
+    """The router's kernel knows the link-layer address of its next hop towards dst (or dst is on-link)."""
+    neigh = gateway_neighbours(dst)
+    return neigh is None or any("lladdr" in n and oracle.VALID & set(n.get("state", [])) for n in neigh)
 
 
 def route_source() -> str:
@@ -178,8 +182,12 @@ def fpm_connected() -> bool:
 
 
 def converged(min_routes: int) -> bool:
-    """BGP and OSPF up, min_routes IPv4 routes from upstream1 in the kernel, the FIB equal to the kernel."""
+    """BGP and OSPF up, min_routes IPv4 routes from upstream1 in the kernel, the client's subnet routed through
+    campus (OSPF's route comes a moment after the adjacency is full; campus checks sources strictly), the FIB
+    equal to the kernel."""
     if not bgp_established() or not ospf_full():
+        return False
+    if route_dev(CLIENT_V4) != TAP_OF["campus"]:
         return False
     if len(kernel_routes(ROUTER_NS, 4, TAP_OF["upstream1"], proto="bgp")) < min_routes:
         return False

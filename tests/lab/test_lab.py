@@ -27,6 +27,7 @@ from .labnet import (
     count_arrivals,
     fib_diff,
     fpm_connected,
+    gateway_neighbours,
     kernel_routes,
     next_hop_resolved,
     nsexec,
@@ -119,6 +120,15 @@ def test_traffic_leaves_through_the_upstream_the_kernel_chose(lab: dict[str, flo
     assert (
         fwd4 >= 5 * (len(via1) + len(via2) - v6) and fwd6 >= 5 * v6
     ), f"forwarded {fwd4} IPv4, {fwd6} IPv6; punts before {before['punts']}, after {after['punts']}"
+
+
+def test_the_upstream_gateways_are_kept_resolved(lab: dict[str, float]) -> None:
+    """The agent marks the gateways of its next hops managed: the kernel keeps them resolved although the
+    traffic through them never reaches it (docs/agent.md, "Gateways kept resolved")."""
+    for family in (4, 6):
+        dst = addresses(bgp_routes("upstream1", family), 1)[0]
+        entries = gateway_neighbours(dst)
+        assert entries and all("managed" in e and "lladdr" in e for e in entries), (dst, entries)
 
 
 def test_ttl_expiring_probes_get_time_exceeded_from_the_router(lab: dict[str, float]) -> None:

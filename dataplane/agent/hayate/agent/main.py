@@ -23,6 +23,7 @@ from typing import Any
 from hayate.agent import config as configmod
 from hayate.agent.forwarder import Forwarder
 from hayate.agent.fpm import FpmSource
+from hayate.agent.gateways import GatewayKeeper
 from hayate.agent.kernel_source import KernelSource, ResyncNeeded
 from hayate.agent.metrics import Metrics
 from hayate.agent.mirror import Mirror
@@ -72,6 +73,7 @@ class Agent:
             self.kernel = KernelSource(self.mirror, tables, rcvbuf=rcvbuf)
         self.fwd = Forwarder(cfg.socket, cfg.batch)
         self.vlans = VlanMaker(cfg.ports)
+        self.gateways = GatewayKeeper()
         self.resyncs: Counter[str] = Counter()
         self.ready = False
         self.stopping = False
@@ -155,6 +157,8 @@ class Agent:
                 self._try_connect()
         elif self.mirror.pending() and not self._coalescing(now):
             self.flush()
+        if not self.mirror.pending():
+            self.gateways.sync(self.mirror.gateways())
         if self.fwd.connected and now >= self._next_check:
             self._check_forwarder()
         if now >= self._next_status:
@@ -300,6 +304,7 @@ class Agent:
             self._changes_logged = self.fwd.changes
 
     def close(self) -> None:
+        self.gateways.close()
         self.kernel.close()
         if self.fpm is not None:
             self.fpm.close()

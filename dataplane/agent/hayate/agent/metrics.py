@@ -36,6 +36,11 @@ class AgentCollector(Collector):
         yield GaugeMetricFamily("hayate_agent_local_addresses", "Local addresses mirrored", len(m.local))
         yield GaugeMetricFamily("hayate_agent_neighbours", "Kernel neighbours known", len(m.neighs))
         yield GaugeMetricFamily("hayate_agent_nexthops", "Forwarder next hops held", len(m.nh_content))
+        yield GaugeMetricFamily(
+            "hayate_agent_managed_gateways",
+            "Gateways the kernel keeps resolved for the agent",
+            len(a.gateways.ours),
+        )
         yield GaugeMetricFamily("hayate_agent_nexthop_groups", "Forwarder groups held", len(m.group_members))
         yield CounterMetricFamily("hayate_agent_batches", "Control-socket batches sent", a.fwd.batches)
         yield CounterMetricFamily("hayate_agent_changes", "Elements applied to the forwarder", a.fwd.changes)

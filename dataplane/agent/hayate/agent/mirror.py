@@ -546,6 +546,10 @@ class Mirror:
 
     # ---- planning ------------------------------------------------------------------------------------
 
+    def gateways(self) -> set[NeighKey]:
+        """The kernel neighbours the FORWARD next hops send to: (ifindex, family, gateway)."""
+        return {(ifindex, lk[2], lk[3]) for lk, ifindex in self.leaf_of.values() if lk[3]}
+
     def pending(self) -> bool:
         return bool(self.dirty or self._nh_set or self._nhg_set or self._rebind or self._gc)
 
