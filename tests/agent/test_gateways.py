@@ -1,6 +1,7 @@
-"""The gateway keeper against the real kernel: a router namespace and a gateway namespace on a veth pair. The
-kernel resolves the marked gateways with no traffic at all and follows a gateway's new MAC; pinned entries and
-entries nobody asked for stay as they are; a restarted keeper finds its own entries and releases those no longer used."""
+"""The gateway keeper against the real kernel: a router namespace and a gateway namespace on a veth pair.
+The kernel resolves the marked gateways with no traffic at all and follows a gateway's new MAC; pinned
+entries and entries nobody asked for stay as they are; a restarted keeper finds its own entries and releases
+those no longer used."""
 
 from __future__ import annotations
 

@@ -182,9 +182,9 @@ def fpm_connected() -> bool:
 
 
 def converged(min_routes: int) -> bool:
-    """BGP and OSPF up, min_routes IPv4 routes from upstream1 in the kernel, the client's subnet routed through
-    campus (OSPF's route comes a moment after the adjacency is full; campus checks sources strictly), the FIB
-    equal to the kernel."""
+    """BGP and OSPF up, min_routes IPv4 routes from upstream1 in the kernel, the client's subnet routed
+    through campus (OSPF's route comes a moment after the adjacency is full; campus checks sources strictly),
+    the FIB equal to the kernel."""
     if not bgp_established() or not ospf_full():
         return False
     if route_dev(CLIENT_V4) != TAP_OF["campus"]:
