@@ -27,7 +27,7 @@
  *   node level; 20 gains nothing and its table alone is 4 MiB).
  *   IPv6 s=16: 3.07 MiB, 245 / 31 / 51;  s=18: 3.23 MiB, 267 / 39 / 65 -> 18
  *   (s=24, a level fewer to a /48: 66 MiB and slower in table, 56 against
- *   65 M/s at 18 on a 2-vCPU EPYC VM, 2026-12-07).
+ *   65 M/s at 18, one run each on a 2-vCPU EPYC VM, 2026-12-07).
  * A batch this large (and at least this share of the table) is cheaper to
  * build afresh than to apply route by route.
  */
