@@ -285,11 +285,12 @@ static __rte_always_inline void route(struct hy_fwd *fwd, struct hy_lcore *lc, s
 	} else if (!rewrite_l2_tagged(m, meta, nh)) {
 		return drop(lc, m, HY_DROP_NO_HEADROOM);
 	}
-	if (v4)
+	if (v4) {
 		b->fwd4++;
-	else
+		b->fragments += meta->fragment; /* IPv4's: the parse leaves it 0 for IPv6 */
+	} else {
 		b->fwd6++;
-	b->fragments += meta->fragment;
+	}
 	tx_queue(b, nh->port, m);
 }
 
