@@ -41,12 +41,18 @@ static inline uint16_t hy_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline uint32_t hy_be32(const uint8_t *p)
+/* A 32-bit word as it lies in the packet: no byte swap (a one's-complement sum does not need one). */
+static inline uint32_t hy_word32(const uint8_t *p)
 {
 	uint32_t v;
 
 	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
+	return v;
+}
+
+static inline uint32_t hy_be32(const uint8_t *p)
+{
+	return rte_be_to_cpu_32(hy_word32(p));
 }
 
 /*
@@ -132,15 +138,6 @@ static inline bool hy_ipv6_unusual_verdict(const uint8_t *ip, uint32_t total, st
 	else
 		return false;
 	return true;
-}
-
-/* A 32-bit word as it lies in the packet: no byte swap (a one's-complement sum does not need one). */
-static inline uint32_t hy_word32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
 }
 
 /* One's-complement sum of a 20-byte header (no options), folded to 16 bits as rte_raw_cksum folds it:
